@@ -1,0 +1,148 @@
+"""A small generic registry with lazy entries, aliases and "did you mean" errors.
+
+Modelled on lm-evaluation-harness's ``Registry``: an entry is either an object or a lazy
+``"package.module:attribute"`` string that is imported on first :meth:`Registry.get`, so importing
+:mod:`harness` never imports torch models. Registering the same name twice is an error unless the
+second registration is the identical target.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from harness.errors import RegistryError
+
+T = TypeVar("T")
+
+
+def resolve_reference(reference: str) -> object:
+    """Import ``"package.module:attribute"`` and return the attribute."""
+    module_name, sep, attribute = reference.partition(":")
+    if not sep or not module_name or not attribute:
+        raise RegistryError(f"lazy reference {reference!r} is not of the form 'package.module:attribute'")
+    module = importlib.import_module(module_name)
+    try:
+        obj: object = module
+        for part in attribute.split("."):
+            obj = getattr(obj, part)
+    except AttributeError as exc:
+        raise RegistryError(f"module {module_name!r} has no attribute {attribute!r}") from exc
+    return obj
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    """Return " Did you mean 'x'?" for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class Registry(Generic[T]):
+    """Name -> object mapping for one kind of thing (``kind`` is used in messages)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, T | str] = {}
+        self._aliases: dict[str, str] = {}
+        self._loaders: list[Callable[[Registry[T]], None]] = []
+        self._loaded = False
+
+    # -- registration ---------------------------------------------------------------------------
+    def register(self, name: str, target: T | str, *, aliases: tuple[str, ...] | list[str] = ()) -> None:
+        """Add ``name`` (and its aliases) for ``target``, an object or a lazy ``"module:attr"``."""
+        key = self._normalise(name)
+        if key in self._aliases:
+            raise RegistryError(f"{self.kind} {name!r} collides with an alias of {self._aliases[key]!r}")
+        existing = self._entries.get(key)
+        if existing is not None and existing is not target and existing != target:
+            raise RegistryError(
+                f"{self.kind} {name!r} is registered twice ({self._describe(existing)} and "
+                f"{self._describe(target)}); rename one of them"
+            )
+        self._entries[key] = target
+        for alias in aliases:
+            akey = self._normalise(alias)
+            if akey in self._entries or (akey in self._aliases and self._aliases[akey] != key):
+                owner = self._aliases.get(akey, akey)
+                raise RegistryError(f"alias {alias!r} of {self.kind} {name!r} collides with {owner!r}")
+            self._aliases[akey] = key
+
+    def decorator(self, name: str, *, aliases: tuple[str, ...] = ()) -> Callable[[T], T]:
+        """Class/function decorator form of :meth:`register`."""
+
+        def wrap(obj: T) -> T:
+            self.register(name, obj, aliases=aliases)
+            return obj
+
+        return wrap
+
+    def add_loader(self, loader: Callable[[Registry[T]], None]) -> None:
+        """Add a callable that fills the registry on first use (directory scans, entry points)."""
+        self._loaders.append(loader)
+        self._loaded = False
+
+    # -- lookup ---------------------------------------------------------------------------------
+    def canonical(self, name: str) -> str:
+        """Return the registered name for ``name`` or an alias of it; raise with suggestions."""
+        self._ensure_loaded()
+        key = self._normalise(name)
+        key = self._aliases.get(key, key)
+        if key not in self._entries:
+            choices = self.names()
+            raise RegistryError(
+                f"unknown {self.kind} {name!r}.{suggest(key, choices + list(self._aliases))} "
+                f"Available: {', '.join(choices) or '(none)'}"
+            )
+        return key
+
+    def get(self, name: str) -> T:
+        """Return the object for ``name``, importing it if the entry is lazy."""
+        key = self.canonical(name)
+        target = self._entries[key]
+        if isinstance(target, str):
+            target = resolve_reference(target)  # type: ignore[assignment]
+            self._entries[key] = target
+        return target  # type: ignore[return-value]
+
+    def names(self) -> list[str]:
+        self._ensure_loaded()
+        return sorted(self._entries)
+
+    def aliases_of(self, name: str) -> list[str]:
+        key = self.canonical(name)
+        return sorted(a for a, k in self._aliases.items() if k == key)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        self._ensure_loaded()
+        key = self._normalise(name)
+        return key in self._entries or key in self._aliases
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    # -- internals ------------------------------------------------------------------------------
+    def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        for loader in self._loaders:
+            loader(self)
+
+    @staticmethod
+    def _normalise(name: str) -> str:
+        return name.strip().lower().replace("_", "-")
+
+    @staticmethod
+    def _describe(target: object) -> str:
+        if isinstance(target, str):
+            return target
+        return f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', repr(target))}"
