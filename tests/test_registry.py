@@ -69,6 +69,9 @@ def test_bad_lazy_reference() -> None:
 def test_importing_harness_does_not_import_torch() -> None:
     import subprocess
 
-    code = "import harness, harness.registry, harness.protocols, harness.methods, sys; print('torch' in sys.modules)"
+    code = (
+        "import harness, harness.registry, harness.protocols, harness.methods, harness.metrics, sys; "
+        "print('torch' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

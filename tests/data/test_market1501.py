@@ -29,7 +29,7 @@ def test_parse_names() -> None:
     assert parse_market_name(Path("Thumbs.db"), num_cams=6) is None
     with pytest.raises(DataError, match="does not match the Market pattern"):
         parse_market_name(Path("/x/person_2.jpg"), num_cams=6)
-    with pytest.raises(DataError, match="camera c7 is out of range 1..6"):
+    with pytest.raises(DataError, match=r"camera c7 is out of range 1\.\.6"):
         parse_market_name(Path("/x/0002_c7s1_000451_03.jpg"), num_cams=6)
 
 
@@ -39,7 +39,11 @@ def test_junk_dropped_distractors_kept_and_camids_zero_based(tmp_path: Path) -> 
         {
             "bounding_box_train": ["0002_c1s1_000001_01.jpg", "0002_c2s1_000002_01.jpg"],
             "query": ["0005_c3s1_000003_01.jpg"],
-            "bounding_box_test": ["0005_c4s1_000004_01.jpg", "0000_c1s1_000005_01.jpg", "-1_c2s1_000006_01.jpg"],
+            "bounding_box_test": [
+                "0005_c4s1_000004_01.jpg",
+                "0000_c1s1_000005_01.jpg",
+                "-1_c2s1_000006_01.jpg",
+            ],
         },
     )
     read = Market1501().read(tmp_path)
@@ -52,8 +56,14 @@ def test_junk_dropped_distractors_kept_and_camids_zero_based(tmp_path: Path) -> 
 
 
 def test_distractor_outside_gallery_is_an_error(tmp_path: Path) -> None:
-    make_market(tmp_path / "market1501", {"bounding_box_train": ["0000_c1s1_000001_01.jpg"], "query": [],
-                                           "bounding_box_test": ["0001_c1s1_000001_01.jpg"]})
+    make_market(
+        tmp_path / "market1501",
+        {
+            "bounding_box_train": ["0000_c1s1_000001_01.jpg"],
+            "query": [],
+            "bounding_box_test": ["0001_c1s1_000001_01.jpg"],
+        },
+    )
     with pytest.raises(DataError, match="distractor pid 0000 may only appear in bounding_box_test"):
         Market1501().read(tmp_path)
 
@@ -69,9 +79,14 @@ def test_missing_dataset_lists_every_layout_tried(tmp_path: Path) -> None:
 
 
 def test_counts_against_canonical_warn_or_fail_under_strict(tmp_path: Path, caplog) -> None:
-    make_market(tmp_path / "market1501" / "Market-1501-v15.09.15",
-                {"bounding_box_train": ["0002_c1s1_000001_01.jpg"], "query": ["0003_c1s1_000001_01.jpg"],
-                 "bounding_box_test": ["0003_c2s1_000001_01.jpg"]})
+    make_market(
+        tmp_path / "market1501" / "Market-1501-v15.09.15",
+        {
+            "bounding_box_train": ["0002_c1s1_000001_01.jpg"],
+            "query": ["0003_c1s1_000001_01.jpg"],
+            "bounding_box_test": ["0003_c2s1_000001_01.jpg"],
+        },
+    )
     with caplog.at_level(logging.WARNING):
         read = Market1501().read(tmp_path)
     assert not read.counts_ok

@@ -75,7 +75,9 @@ def test_variants(tmp_path: Path) -> None:
 def test_missing_weights_name_the_expected_file(tmp_path: Path, monkeypatch, fresh_methods) -> None:
     write_card(tmp_path, "needs-weights")
     monkeypatch.setenv("HARNESS_METHOD_PATH", str(tmp_path))
-    with pytest.raises(CheckpointError, match=r"expected file: model.pth, from https://example.org/model.pth"):
+    with pytest.raises(
+        CheckpointError, match=r"expected file: model.pth, from https://example.org/model.pth"
+    ):
         load_method("needs-weights", device="cpu")
     smoke = load_method("needs-weights", device="cpu", random_init=True)
     assert smoke.weights.kind == "random-init" and not smoke.weights.reportable

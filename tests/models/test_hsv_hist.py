@@ -21,7 +21,7 @@ def test_rgb_to_hsv_matches_colorsys() -> None:
 
 
 def test_uniform_colour_fills_one_bin_per_stripe() -> None:
-    model = StripeHSVHistogram(stripes=2, h_bins=4, s_bins=2, v_bins=2)
+    model = StripeHSVHistogram(stripes=2, h_bins=4, s_bins=2, v_bins=2, background_margin=0)
     red = torch.zeros(1, 3, 8, 4)
     red[:, 0] = 1.0  # hue 0, saturation 1, value 1 -> bin (0, 1, 1) = 0*4 + 1*2 + 1 = 3
     feature = model.encode_image(red)
@@ -32,7 +32,7 @@ def test_uniform_colour_fills_one_bin_per_stripe() -> None:
 
 
 def test_stripes_separate_top_and_bottom() -> None:
-    model = StripeHSVHistogram(stripes=2, h_bins=4, s_bins=2, v_bins=2)
+    model = StripeHSVHistogram(stripes=2, h_bins=4, s_bins=2, v_bins=2, background_margin=0)
     image = torch.zeros(1, 3, 8, 4)
     image[:, 0, :4] = 1.0  # red top
     image[:, 2, 4:] = 1.0  # blue bottom: hue 2/3 -> h bin 2 -> 2*4 + 3 = 11
@@ -43,3 +43,17 @@ def test_stripes_separate_top_and_bottom() -> None:
 def test_build_rejects_unknown_keys() -> None:
     with pytest.raises(ConfigError, match="unknown family_config keys \\['stripe'\\]"):
         build({"stripe": 3})
+
+
+def test_foreground_mask_ignores_the_row_background() -> None:
+    model = StripeHSVHistogram(stripes=1, h_bins=4, s_bins=2, v_bins=2, centre_sigma=10.0)
+    image = torch.zeros(1, 3, 8, 16)
+    image[:, 1] = 1.0  # green background everywhere
+    image[:, :, :, 6:10] = 0.0
+    image[:, 0, :, 6:10] = 1.0  # a red person in the middle columns
+    feature = model.encode_image(image).view(16)
+    assert feature.argmax().item() == 3  # red dominates although most pixels are green
+    no_mask = StripeHSVHistogram(
+        stripes=1, h_bins=4, s_bins=2, v_bins=2, centre_sigma=10.0, background_margin=0
+    )
+    assert no_mask.encode_image(image).view(16).argmax().item() != 3

@@ -20,9 +20,20 @@ def make_record(leg: str = "market1501", r1: float = 0.5) -> ResultRecord:
         counts=Counts(n_query=10, n_gallery=20, n_valid_query=9),
         timings_s={"encode_query": 0.1, "encode_gallery": None},
         provenance=Provenance(
-            harness_version="0.1.0", git_sha=None, git_dirty=None, python="3.11", torch="2", cuda=None,
-            cuda_available=False, device="cpu", device_name="x86_64", platform="linux", seeds={"torch": 0},
-            command="harness run", timestamp_utc="2026-11-23T00:00:00+00:00", synthetic_data=True,
+            harness_version="0.1.0",
+            git_sha=None,
+            git_dirty=None,
+            python="3.11",
+            torch="2",
+            cuda=None,
+            cuda_available=False,
+            device="cpu",
+            device_name="x86_64",
+            platform="linux",
+            seeds={"torch": 0},
+            command="harness run",
+            timestamp_utc="2026-11-23T00:00:00+00:00",
+            synthetic_data=True,
         ),
     )
 
@@ -47,7 +58,14 @@ def test_load_results_frame(tmp_path: Path) -> None:
     write_record(tmp_path, make_record("b", 0.2))
     frame = load_results(tmp_path)
     assert frame[["leg", "R1"]].values.tolist() == [["a", 0.1], ["b", 0.2]]
-    assert set(frame.columns) >= {"method", "protocol", "protocol_version", "mAP", "n_valid_query", "synthetic_data"}
+    assert set(frame.columns) >= {
+        "method",
+        "protocol",
+        "protocol_version",
+        "mAP",
+        "n_valid_query",
+        "synthetic_data",
+    }
 
 
 @pytest.mark.parametrize(
