@@ -30,15 +30,17 @@ def cell_map(frame: pd.DataFrame, layout: TableLayout, where: str) -> dict[tuple
         if len(hits) != 1:
             what = "no column" if not hits else f"{len(hits)} columns"
             raise ResultError(
-                f"{where}: source line {rec['source_line']}, row {rec['row']}, {rec['target']}/{rec['metric']}: "
-                f"matches {what} of the layout"
+                f"{where}: source line {rec['source_line']}, row {rec['row']}, "
+                f"{rec['target']}/{rec['metric']}: matches {what} of the layout"
             )
         cells.setdefault((int(rec["row"]), hits[0]), []).append(idx)  # type: ignore[arg-type]
     for (row, j), idxs in cells.items():
         limit = max(1, len(layout.columns[j].split_settings))
         settings = [frame.at[i, "setting"] for i in idxs]
         if len(idxs) > limit or len(set(settings)) != len(settings):
-            raise ResultError(f"{where}: row {row}, column {'/'.join(layout.columns[j].header)}: {len(idxs)} lines")
+            raise ResultError(
+                f"{where}: row {row}, column {'/'.join(layout.columns[j].header)}: {len(idxs)} lines"
+            )
     return cells
 
 

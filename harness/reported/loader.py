@@ -44,10 +44,12 @@ def list_papers(root: Path | None = None) -> dict[str, PaperMeta]:
 
 def paper_info(paper: str, root: Path | None = None) -> PaperMeta:
     """Metadata of one paper; an unknown id raises :class:`RegistryError` with suggestions."""
-    papers = list_papers(root)
-    if paper not in papers:
-        raise RegistryError(f"unknown paper {paper!r} in reported numbers.{suggest(paper, list(papers))}")
-    return papers[paper]
+    base = root or reported_dir()
+    path = base / paper / "paper.yaml"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in base.glob("*/paper.yaml"))
+        raise RegistryError(f"unknown paper {paper!r} in reported numbers ({base}).{suggest(paper, known)}")
+    return load_paper_meta(path)
 
 
 def table_meta(paper: str, table: str, root: Path | None = None) -> TableMeta:
@@ -88,7 +90,9 @@ def list_tables(paper: str | None = None, root: Path | None = None) -> pd.DataFr
     )
 
 
-def load_reported(paper: str | None = None, table: str | None = None, root: Path | None = None) -> pd.DataFrame:
+def load_reported(
+    paper: str | None = None, table: str | None = None, root: Path | None = None
+) -> pd.DataFrame:
     """Validated long-format reported numbers, optionally restricted to one paper and/or table.
 
     ``value`` is a float in the paper's printed scale (NaN for a cell that is not reported, not
@@ -97,7 +101,9 @@ def load_reported(paper: str | None = None, table: str | None = None, root: Path
     base = root or reported_dir()
     if paper is None:
         if table is not None:
-            raise RegistryError("load_reported(table=...) needs paper=... as well (table names repeat across papers)")
+            raise RegistryError(
+                "load_reported(table=...) needs paper=... as well (table names repeat across papers)"
+            )
         metas = list(list_papers(base).values())
     else:
         metas = [paper_info(paper, base)]
@@ -177,15 +183,22 @@ def _check_record(rec: dict[str, str], path: Path, lineno: int, meta: TableMeta,
         if not rec[name].isdigit() or int(rec[name]) < 1:
             raise _fail(path, lineno, name, f"expected a positive integer, got {rec[name]!r}")
     if int(rec["row"]) not in rows:
-        raise _fail(path, lineno, "row", f"row {rec['row']} is not in the table's layout (rows 1-{len(rows)})")
+        raise _fail(
+            path, lineno, "row", f"row {rec['row']} is not in the table's layout (rows 1-{len(rows)})"
+        )
     statistics = meta.kind == "statistics"
     if not rec["method"] and not statistics:
         raise _fail(path, lineno, "method", "empty (only 'statistics' tables may omit the method)")
     if rec["method_year"] and not YEAR_RE.match(rec["method_year"]):
-        raise _fail(path, lineno, "method_year", f"expected a 4-digit year or empty, got {rec['method_year']!r}")
+        raise _fail(
+            path, lineno, "method_year", f"expected a 4-digit year or empty, got {rec['method_year']!r}"
+        )
     if rec["protocol"] not in PROTOCOLS:
         raise _fail(
-            path, lineno, "protocol", f"unknown {rec['protocol']!r}.{suggest(rec['protocol'], list(PROTOCOLS))}"
+            path,
+            lineno,
+            "protocol",
+            f"unknown {rec['protocol']!r}.{suggest(rec['protocol'], list(PROTOCOLS))}",
         )
     target = rec["target"]
     if target != AVERAGE_TARGET and target not in DATASETS:
@@ -193,15 +206,26 @@ def _check_record(rec: dict[str, str], path: Path, lineno: int, meta: TableMeta,
     sets = split_sets(rec["training_set"])
     for name in sets:
         if name not in DATASETS:
-            raise _fail(path, lineno, "training_set", f"unknown dataset {name!r}.{suggest(name, list(DATASETS))}")
+            raise _fail(
+                path, lineno, "training_set", f"unknown dataset {name!r}.{suggest(name, list(DATASETS))}"
+            )
     if not sets and not statistics and target != AVERAGE_TARGET:
-        raise _fail(path, lineno, "training_set", "empty (allowed only for Average columns and statistics tables)")
+        raise _fail(
+            path, lineno, "training_set", "empty (allowed only for Average columns and statistics tables)"
+        )
     if rec["metric"] not in METRICS:
-        raise _fail(path, lineno, "metric", f"unknown {rec['metric']!r}.{suggest(rec['metric'], list(METRICS))}")
+        raise _fail(
+            path, lineno, "metric", f"unknown {rec['metric']!r}.{suggest(rec['metric'], list(METRICS))}"
+        )
     value = rec["value"]
     if value:
         if not VALUE_RE.match(value):
-            raise _fail(path, lineno, "value", f"expected a number as printed (e.g. 63.4, +0.09) or empty, got {value!r}")
+            raise _fail(
+                path,
+                lineno,
+                "value",
+                f"expected a number as printed (e.g. 63.4, +0.09) or empty, got {value!r}",
+            )
     elif empty_cell_status(rec["note"]) is None:
         raise _fail(
             path,

@@ -9,6 +9,7 @@ print order, each selecting CSV lines by ``match`` (field -> value) within a row
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -138,10 +139,26 @@ def _layout(raw: Any, where: str) -> TableLayout:
     )
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_paper_meta(path: Path) -> PaperMeta:
-    """Read and validate one ``paper.yaml``; a malformed file raises :class:`ResultError` naming the key."""
+    """Read and validate one ``paper.yaml``; a malformed file raises :class:`ResultError` naming the key.
+
+    Parsed files are cached by path, size and modification time.
+    """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+    except OSError as exc:
+        raise ResultError(f"{path}: cannot read paper metadata ({exc})") from exc
+    return _load_cached(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(name: str, size: int, mtime_ns: int) -> PaperMeta:
+    path = Path(name)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ResultError(f"{path}: cannot read paper metadata ({exc})") from exc
     where = str(path)

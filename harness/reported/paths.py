@@ -13,8 +13,9 @@ ENV_VAR = "HARNESS_REPORTED_DIR"
 def reported_dir() -> Path:
     """The directory holding ``<paper>/paper.yaml`` and ``<paper>/<table>.csv``.
 
-    Looked up in order: the ``HARNESS_REPORTED_DIR`` environment variable; ``harness/_builtin/results/reported``
-    inside an installed package; ``<repository>/results/reported`` when running from source.
+    Looked up in order: the ``HARNESS_REPORTED_DIR`` environment variable;
+    ``harness/_builtin/results/reported`` inside an installed package; ``<repository>/results/reported``
+    when running from source.
     """
     env = os.environ.get(ENV_VAR)
     if env:

@@ -32,7 +32,7 @@ COLUMNS: tuple[str, ...] = (
 PROTOCOLS: dict[str, str] = {
     "single": "train and test on the same dataset (supervised, single-dataset)",
     "jmcm": "DTTA's joint training on Market-1501 + CUHK03-NP labeled + MSMT17, tested on each",
-    "p1": "ACL/META/CMDG Protocol-1: small-scale multi-source (M + C2 + C3 + CS full sets) -> PRID/GRID/VIPeR/iLIDS",
+    "p1": "ACL/META/CMDG Protocol-1: M + C2 + C3 + CS full sets -> PRID, GRID, VIPeR, iLIDS",
     "p2": "leave-one-out over M/MS/CS/C3 with source train splits",
     "p3": "leave-one-out over M/MS/CS/C3 with full source sets (train+query+gallery)",
     "cross": "single-source cross-dataset (ReText's 'Protocol 1', the QAConv/TransMatcher setting)",
@@ -90,7 +90,9 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("delta_mAP", "percentage points", "printed mAP difference between two methods", None),
         MetricInfo("params_M", "millions", "number of model parameters", False),
         MetricInfo("gflops", "GFLOPs", "floating-point operations as printed by the paper", False),
-        MetricInfo("inference_time", "seconds", "wall-clock evaluation time as defined in the table notes", False),
+        MetricInfo(
+            "inference_time", "seconds", "wall-clock evaluation time as defined in the table notes", False
+        ),
         MetricInfo("num_ids", "count", "number of identities in a split", None),
         MetricInfo("num_images", "count", "number of images in a split", None),
     )
