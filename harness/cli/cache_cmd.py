@@ -1,0 +1,125 @@
+"""``harness cache ls|verify|prune``: inspect and clean the embedding cache."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from harness.cli.console import err, handle_errors, out
+
+app = typer.Typer(help="Inspect, verify and prune the embedding cache.", no_args_is_help=True)
+
+CACHE_DIR_HELP = "Cache folder; default: $HARNESS_CACHE, else the user cache dir."
+
+
+def _store(cache_dir: Path | None):
+    from harness.cache.store import EmbeddingStore
+    from harness.paths import cache_dir as resolve
+
+    return EmbeddingStore(resolve(cache_dir))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@app.command("ls")
+@handle_errors
+def ls_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
+    """One row per cache entry: method, role, items, dimension, chunks, size, last use."""
+    from harness.cache.manage import list_entries
+
+    store = _store(cache_dir)
+    infos = list_entries(store)
+    table = Table(
+        "key",
+        "method",
+        "role",
+        "tta",
+        "dtype",
+        "items",
+        "dim",
+        "chunks",
+        "size",
+        "last used",
+        title=f"embedding cache {store.root}",
+    )
+    for info in infos:
+        used = (
+            _dt.datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M") if info.last_used else "-"
+        )
+        chunks = f"{info.chunks_present}/{info.n_chunks}" + ("" if info.complete else " (incomplete)")
+        table.add_row(
+            info.key[:12],
+            info.method,
+            info.role,
+            info.tta,
+            info.dtype,
+            str(info.n_items),
+            str(info.dim or "-"),
+            chunks,
+            _size(info.size_bytes),
+            used,
+        )
+    out.print(table)
+    out.print(f"{len(infos)} entries, {_size(sum(i.size_bytes for i in infos))}")
+
+
+@app.command("verify")
+@handle_errors
+def verify_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
+    """Check every chunk of every entry (metadata and sha256); exit 1 if any is damaged."""
+    from harness.cache.manage import verify_entry
+
+    store = _store(cache_dir)
+    damaged = 0
+    total = 0
+    for entry in store.entries():
+        total += 1
+        problems = verify_entry(entry)
+        if problems:
+            damaged += 1
+            err.print(f"[red]damaged[/] {entry.digest[:12]} ({entry.path}):", highlight=False)
+            for problem in problems:
+                err.print(f"  {problem}", highlight=False, markup=False)
+    out.print(f"{total - damaged} of {total} entries intact")
+    if damaged:
+        err.print(
+            "damaged chunks are recomputed on the next run that needs them; "
+            "`harness cache prune` removes incomplete entries"
+        )
+        raise typer.Exit(1)
+
+
+@app.command("prune")
+@handle_errors
+def prune_command(
+    cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
+    older_than: float = typer.Option(None, "--older-than", help="Remove entries unused for this many days."),
+    method: str = typer.Option(None, "--method", help="Remove every entry of this method."),
+    everything: bool = typer.Option(False, "--all", help="Remove every entry."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be removed."),
+) -> None:
+    """Remove unused, incomplete or unreadable entries and stray temporary files."""
+    from harness.cache.manage import apply_prune, plan_prune
+
+    store = _store(cache_dir)
+    plan = plan_prune(store, older_than_days=older_than, method=method, everything=everything)
+    for info, reason in plan.entries:
+        out.print(
+            f"{'would remove' if dry_run else 'remove'} {info.key[:12]} {info.method} {info.role} "
+            f"({_size(info.size_bytes)}): {reason}",
+            highlight=False,
+        )
+    for path in plan.temp_files:
+        out.print(f"{'would remove' if dry_run else 'remove'} temporary file {path}", highlight=False)
+    if not dry_run:
+        apply_prune(store, plan)
+    out.print(f"{'would free' if dry_run else 'freed'} {_size(plan.bytes)}")
