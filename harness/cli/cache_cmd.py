@@ -38,19 +38,11 @@ def ls_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DI
 
     store = _store(cache_dir)
     infos = list_entries(store)
-    table = Table(
-        "key",
-        "method",
-        "role",
-        "tta",
-        "dtype",
-        "items",
-        "dim",
-        "chunks",
-        "size",
-        "last used",
-        title=f"embedding cache {store.root}",
-    )
+    table = Table(title=f"embedding cache {store.root}")
+    table.add_column("key", no_wrap=True, min_width=12)
+    table.add_column("method", no_wrap=True)
+    for name in ("role", "tta", "dtype", "items", "dim", "chunks", "size", "last used"):
+        table.add_column(name)
     for info in infos:
         used = (
             _dt.datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M") if info.last_used else "-"
