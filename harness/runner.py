@@ -41,6 +41,14 @@ class RunOptions:
     variant: str | None = None
     dtype: str | None = None
     strict: bool = False
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    verify_content: bool = False
+    flip: bool = False
+    compile: bool = False
+    channels_last: bool = False
+    on_bad_image: str = "error"
+    cache_chunk_rows: int = 4096
 
 
 @dataclass
@@ -69,6 +77,11 @@ def run_protocol(
     import numpy as np
     import torch
 
+    from harness.engine.distributed import DistContext
+    from harness.engine.session import EngineSession
+
+    dist = DistContext.from_env()
+    engine = EngineSession.from_options(options, dist)  # unwritable folders fail before any work
     protocol = get_protocol(protocol_name)
     chosen = [protocol.leg(name) for name in legs] if legs else list(protocol.legs)
     card = get_card(method_name)
@@ -84,7 +97,9 @@ def run_protocol(
     reads: dict[str, DatasetRead] = {}
     outcomes = []
     for leg in chosen:
-        outcomes.append(_run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress))
+        outcome = _run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress, engine)
+        if outcome is not None:  # ranks other than 0 of a torchrun job only encode
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -96,8 +111,9 @@ def _run_leg(
     options: RunOptions,
     reads: dict[str, DatasetRead],
     progress: ProgressHook,
-) -> LegOutcome:
-    from harness.engine.extract import extract_image_features
+    engine,
+) -> LegOutcome | None:
+    from harness.engine.session import keep_valid, record_phase
     from harness.methods.load import load_method
     from harness.metrics import evaluate_features
     from harness.provenance import collect
@@ -114,7 +130,7 @@ def _run_leg(
         method_name,
         weights_path,
         variant=options.variant,
-        device=options.device,
+        device=options.device or engine.dist.default_device(),
         random_init=options.random_init,
         trust_checkpoint=options.trust_checkpoint,
         dtype=options.dtype,
@@ -135,18 +151,25 @@ def _run_leg(
                 f"protocol {protocol.name!r} leg {leg.name!r}: {dataset} has no '{part}' images"
             )
     timings["load_data"] = time.perf_counter() - start
+    engine.check_space(method, len(query) + len(gallery))  # too little disk fails before encoding
 
-    features = {}
-    for role, manifest in (("query", query), ("gallery", gallery)):
+    notes: list[str] = []
+    features, encoded, skipped = {}, {}, []
+    manifests = {"query": query, "gallery": gallery}
+    for role, manifest in manifests.items():
         start = time.perf_counter()
-        features[role] = extract_image_features(
-            method,
-            manifest,
-            batch_size=options.batch_size,
-            num_workers=options.num_workers,
-            progress=progress(f"{leg.name}: encode {role}", len(manifest)),
+        encoded[role] = engine.encode(
+            method, manifest, role, progress(f"{leg.name}: encode {role}", len(manifest))
         )
-        timings[f"encode_{role}"] = time.perf_counter() - start
+        record_phase(role, encoded[role], time.perf_counter() - start, timings, notes)
+    if not engine.dist.is_main:
+        return None
+    for role in manifests:
+        manifests[role], features[role], dropped = keep_valid(
+            manifests[role], encoded[role], role, method.name
+        )
+        skipped.extend(dropped)
+    query, gallery = manifests["query"], manifests["gallery"]
 
     start = time.perf_counter()
     result = evaluate_features(
@@ -164,7 +187,11 @@ def _run_leg(
     )
     timings["score"] = time.perf_counter() - start
 
-    notes = []
+    if skipped:
+        notes.append(
+            f"{len(skipped)} undecodable images were skipped (--on-bad-image skip); metrics are over the "
+            "remaining items, listed in engine.skipped"
+        )
     if not method.weights.reportable:
         notes.append("random-init weights: smoke run only, not reportable")
     if read.synthetic:
@@ -192,7 +219,7 @@ def _run_leg(
         ),
         metrics=_headline_metrics(result),
         cmc=[float(x) for x in result.cmc],
-        conventions=dict(result.conventions),
+        conventions={**result.conventions, **({"skipped_items": len(skipped)} if skipped else {})},
         counts=Counts(n_query=len(query), n_gallery=len(gallery), n_valid_query=int(result.n_valid_query)),
         timings_s=timings,
         data={
@@ -206,6 +233,11 @@ def _run_leg(
         },
         reportable=method.weights.reportable,
         notes=notes,
+        engine={
+            "settings": engine.describe(),
+            "encode": {role: enc.summary() for role, enc in encoded.items()},
+            "skipped": skipped,
+        },
         provenance=Provenance(
             **collect(
                 device=str(method.device), seeds={"torch": SEED, "numpy": SEED}, synthetic_data=read.synthetic

@@ -62,6 +62,19 @@ def run_command(
     workers: int = typer.Option(0, "--workers", min=0, help="DataLoader worker processes."),
     strict: bool = typer.Option(False, "--strict", help="Dataset count mismatches are errors, not warnings."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not draw progress bars."),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="Embedding cache folder; default: $HARNESS_CACHE, else the user cache dir."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the embedding cache."),
+    verify_content: bool = typer.Option(
+        False, "--verify-content", help="Key the cache by image bytes (sha256) instead of path, size, mtime."
+    ),
+    flip: bool = typer.Option(False, "--flip", help="Flip test-time augmentation (mean of both embeddings)."),
+    compile_model: bool = typer.Option(False, "--compile", help="torch.compile the image encoder."),
+    channels_last: bool = typer.Option(False, "--channels-last", help="channels_last memory format."),
+    on_bad_image: str = typer.Option(
+        "error", "--on-bad-image", help="error: stop at an undecodable image; skip: leave it out and list it."
+    ),
 ) -> None:
     """Evaluate METHOD on every leg of PROTOCOL (or the --leg ones) and write one JSON per leg."""
     from harness.methods import get_card
@@ -83,6 +96,13 @@ def run_command(
         variant=variant,
         dtype=dtype,
         strict=strict,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        verify_content=verify_content,
+        flip=flip,
+        compile=compile_model,
+        channels_last=channels_last,
+        on_bad_image=on_bad_image,
     )
     with progress_bars(not no_progress) as hook:
         outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)

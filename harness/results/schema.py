@@ -77,4 +77,8 @@ class ResultRecord(_Model):
     data: dict[str, Any] = Field(default_factory=dict)
     reportable: bool = True
     notes: list[str] = Field(default_factory=list)
+    engine: dict[str, Any] = Field(default_factory=dict)
+    """Extraction settings, per-role cache status and throughput, skipped items (``harness.engine``)."""
+    cost: dict[str, Any] = Field(default_factory=dict)
+    """Optional profile of the method (params, FLOPs, latency; ``harness.profiling``)."""
     provenance: Provenance

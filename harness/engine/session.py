@@ -1,0 +1,142 @@
+"""The engine as the runner uses it: settings, cache, preflight checks, timings and notes per phase.
+
+Timing convention for the result record: ``timings_s["encode_<role>"]`` is the wall time of a
+phase that was computed in full, with ``encode_<role>_data_wait`` (time spent waiting for decoded
+batches) and ``encode_<role>_compute`` (forward pass up to the result on the host, so device work is
+finished) beside it. A phase served in full or in part from the cache has all three set to ``None``
+and a note saying so: cached work is never timed as if it had been computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from harness.cache.store import DEFAULT_CHUNK_ROWS, EmbeddingStore
+from harness.engine.distributed import DistContext
+from harness.engine.encoder import Encoded, encode_images
+from harness.engine.extract import ExtractSettings
+from harness.engine.numerics import check_finite
+from harness.engine.preflight import cache_bytes_estimate, check_free_space, check_writable, probe_dim
+
+if TYPE_CHECKING:
+    from harness.data.manifest import Manifest
+    from harness.methods.adapter import MethodAdapter
+
+
+@dataclass
+class EngineSession:
+    """Everything about embedding that stays fixed over one ``harness run``."""
+
+    settings: ExtractSettings
+    store: EmbeddingStore | None
+    item_mode: str = "stat"
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+    dist: DistContext = field(default_factory=DistContext)
+
+    @classmethod
+    def from_options(cls, options: Any, dist: DistContext | None = None) -> EngineSession:
+        """Build from :class:`harness.runner.RunOptions`; output and cache folders must be writable."""
+        from harness.paths import cache_dir
+
+        settings = ExtractSettings(
+            batch_size=options.batch_size,
+            num_workers=options.num_workers,
+            flip=options.flip,
+            channels_last=options.channels_last,
+            compile=options.compile,
+            on_bad_image=options.on_bad_image,
+        )
+        check_writable(Path(options.out_dir), "output directory", "--out")
+        store = None
+        if not options.no_cache:
+            root = cache_dir(options.cache_dir)
+            check_writable(root, "cache directory", "--cache-dir")
+            store = EmbeddingStore(root)
+        return cls(
+            settings=settings,
+            store=store,
+            item_mode="content" if options.verify_content else "stat",
+            chunk_rows=options.cache_chunk_rows,
+            dist=dist or DistContext(),
+        )
+
+    def check_space(self, method: MethodAdapter, n_items: int) -> None:
+        """Fail before encoding when the cache's file system cannot hold ``n_items`` embeddings."""
+        if self.store is not None:
+            check_free_space(self.store.root, cache_bytes_estimate(n_items, probe_dim(method)))
+
+    def encode(self, method: MethodAdapter, manifest: Manifest, role: str, progress) -> Encoded:
+        return encode_images(
+            method,
+            manifest.paths,
+            manifest.camids.tolist(),
+            role=role,
+            settings=self.settings,
+            store=self.store,
+            item_mode=self.item_mode,  # type: ignore[arg-type]
+            chunk_rows=self.chunk_rows,
+            progress=progress,
+            dist=self.dist,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Extraction settings for the record's ``engine`` block."""
+        s = self.settings
+        return {
+            "batch_size": s.batch_size,
+            "num_workers": s.num_workers,
+            "tta": s.tta,
+            "channels_last": s.channels_last,
+            "compile": s.compile,
+            "on_bad_image": s.on_bad_image,
+            "cache": None if self.store is None else str(self.store.root),
+            "cache_items": self.item_mode,
+            "world_size": self.dist.world_size,
+        }
+
+
+def record_phase(
+    role: str, encoded: Encoded, wall_s: float, timings: dict[str, float | None], notes: list[str]
+) -> None:
+    """Fill ``timings`` and ``notes`` for the encode phase of ``role`` (see the module docstring)."""
+    phase = f"encode_{role}"
+    if encoded.status in ("hit", "partial"):
+        for name in (phase, f"{phase}_data_wait", f"{phase}_compute"):
+            timings[name] = None
+        if encoded.status == "hit":
+            notes.append(f"{phase}: embeddings read from the cache ({encoded.key[:12]}); timing not measured")
+        else:
+            notes.append(
+                f"{phase}: {encoded.chunks_total - encoded.chunks_computed} of {encoded.chunks_total} chunks "
+                f"read from the cache ({encoded.key[:12]}); timing not measured"
+            )
+        return
+    timings[phase] = wall_s
+    timings[f"{phase}_data_wait"] = encoded.stats.data_wait_s
+    timings[f"{phase}_compute"] = encoded.stats.compute_s
+
+
+def keep_valid(
+    manifest: Manifest, encoded: Encoded, role: str, method: str
+) -> tuple[Manifest, np.ndarray, list[dict[str, str]]]:
+    """Drop undecodable items (``--on-bad-image skip``), check the rest are finite.
+
+    Returns the kept manifest, its embeddings and the skipped items as ``{role, path, reason}``.
+    """
+    from harness.data.manifest import Manifest
+
+    skipped = [
+        {"role": role, "path": manifest[row].path, "reason": why} for row, why in sorted(encoded.bad.items())
+    ]
+    if skipped:
+        keep = encoded.valid
+        manifest = Manifest([item for item, ok in zip(manifest, keep, strict=True) if ok], name=manifest.name)
+        features = encoded.features[keep]
+    else:
+        features = encoded.features
+    check_finite(features, manifest.paths, role, method)
+    return manifest, features, skipped
