@@ -49,6 +49,7 @@ class RunOptions:
     channels_last: bool = False
     on_bad_image: str = "error"
     cache_chunk_rows: int = 4096
+    profile: bool = False
 
 
 @dataclass
@@ -238,6 +239,7 @@ def _run_leg(
             "encode": {role: enc.summary() for role, enc in encoded.items()},
             "skipped": skipped,
         },
+        cost=_cost(method) if options.profile else {},
         provenance=Provenance(
             **collect(
                 device=str(method.device), seeds={"torch": SEED, "numpy": SEED}, synthetic_data=read.synthetic
@@ -245,6 +247,12 @@ def _run_leg(
         ),
     )
     return LegOutcome(record=record, path=write_record(options.out_dir, record))
+
+
+def _cost(method) -> dict:
+    from harness.profiling.profile import ProfileSettings, profile_method
+
+    return profile_method(method, ProfileSettings(batch_size=8 if method.device.type == "cpu" else 256))
 
 
 def _headline_metrics(result) -> dict[str, float]:

@@ -72,6 +72,9 @@ def run_command(
     flip: bool = typer.Option(False, "--flip", help="Flip test-time augmentation (mean of both embeddings)."),
     compile_model: bool = typer.Option(False, "--compile", help="torch.compile the image encoder."),
     channels_last: bool = typer.Option(False, "--channels-last", help="channels_last memory format."),
+    profile: bool = typer.Option(
+        False, "--profile", help="Add params, FLOPs, latency and throughput to the record's cost block."
+    ),
     on_bad_image: str = typer.Option(
         "error", "--on-bad-image", help="error: stop at an undecodable image; skip: leave it out and list it."
     ),
@@ -103,6 +106,7 @@ def run_command(
         compile=compile_model,
         channels_last=channels_last,
         on_bad_image=on_bad_image,
+        profile=profile,
     )
     with progress_bars(not no_progress) as hook:
         outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)

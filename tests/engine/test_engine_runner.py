@@ -40,8 +40,10 @@ def test_cached_rerun_same_metrics_and_no_timing(tiny_world: Path, tmp_path: Pat
 
 
 def test_no_cache_writes_nothing(tiny_world: Path, tmp_path: Path) -> None:
-    record = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path, no_cache=True))[0].record
+    options = _options(tiny_world, tmp_path, no_cache=True, profile=True)
+    record = run_protocol("single", "hsv-hist", options)[0].record
     assert record.engine["encode"]["query"]["cache"] == "disabled"
+    assert record.cost["params"]["total"] == 0 and record.cost["input_size"] == [128, 64]
     assert record.engine["settings"]["cache"] is None
     assert not (tmp_path / "cache").exists()
 
