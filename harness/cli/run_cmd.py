@@ -72,6 +72,9 @@ def run_command(
     flip: bool = typer.Option(False, "--flip", help="Flip test-time augmentation (mean of both embeddings)."),
     compile_model: bool = typer.Option(False, "--compile", help="torch.compile the image encoder."),
     channels_last: bool = typer.Option(False, "--channels-last", help="channels_last memory format."),
+    cache_chunk_rows: int = typer.Option(
+        4096, "--cache-chunk-rows", min=1, help="Rows per cache chunk (an interrupted run resumes per chunk)."
+    ),
     profile: bool = typer.Option(
         False, "--profile", help="Add params, FLOPs, latency and throughput to the record's cost block."
     ),
@@ -107,6 +110,7 @@ def run_command(
         channels_last=channels_last,
         on_bad_image=on_bad_image,
         profile=profile,
+        cache_chunk_rows=cache_chunk_rows,
     )
     with progress_bars(not no_progress) as hook:
         outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)

@@ -2,6 +2,9 @@
 
 Layout: ``<out>/<method>/<protocol>/<leg>.json``; a re-run replaces the file atomically
 (temporary file in the same folder, then ``os.replace``), so a reader never sees half a record.
+Writers of one record hold a cross-process lock (``<out>/.locks/<method>__<protocol>__<leg>.lock``;
+lock files stay, as ``filelock`` intends, and hold no data), so concurrent
+runs sharing an output folder replace each other's record whole, one at a time.
 """
 
 from __future__ import annotations
@@ -46,10 +49,24 @@ def write_json_atomic(path: Path, payload: object) -> None:
         raise
 
 
+LOCK_TIMEOUT_S = 600.0
+
+
+def record_lock(out_dir: Path, record: ResultRecord):
+    """The cross-process lock of ``record``'s file under ``out_dir``."""
+    from filelock import FileLock
+
+    locks = Path(out_dir) / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    name = "__".join(_safe(p) for p in (record.method.name, record.protocol.name, record.protocol.leg))
+    return FileLock(str(locks / f"{name}.lock"), timeout=LOCK_TIMEOUT_S)
+
+
 def write_record(out_dir: Path, record: ResultRecord) -> Path:
-    """Write ``record`` under ``out_dir`` and return its path."""
+    """Write ``record`` under ``out_dir`` (atomically, under the record's lock) and return its path."""
     path = result_path(out_dir, record)
-    write_json_atomic(path, record.model_dump(mode="json"))
+    with record_lock(out_dir, record):
+        write_json_atomic(path, record.model_dump(mode="json"))
     return path
 
 
