@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -114,6 +115,8 @@ def run_command(
     )
     with progress_bars(not no_progress) as hook:
         outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+    if not outcomes and int(os.environ.get("RANK", "0")) != 0:
+        return  # a torchrun rank other than 0 only encodes its shard; rank 0 scores and prints
     print_outcomes(outcomes, title=f"{method} on {protocol}")
     if not outcomes:
         err.print("no legs were run")
