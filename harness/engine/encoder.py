@@ -77,7 +77,17 @@ def make_key(
     tta: str,
     item_mode: ItemMode = "stat",
 ) -> EmbeddingKey:
-    """The cache key of ``method``'s image embeddings of these items in this role."""
+    """The cache key of ``method``'s image embeddings of these items in this role.
+
+    Random-init weights have no checkpoint hash; they are identified by the torch seed in force
+    (``torch.initial_seed()``, which the runner resets before building each leg's network) and the
+    torch version.
+    """
+    extra = {}
+    if method.weights.kind == "random-init":
+        import torch
+
+        extra["random_init"] = {"torch_seed": int(torch.initial_seed()), "torch": torch.__version__}
     return EmbeddingKey(
         method=method.identity(),
         modality="image",
@@ -85,6 +95,7 @@ def make_key(
         tta=tta,
         items=items_digest(paths, camids, item_mode),
         n_items=len(paths),
+        extra=extra,
     )
 
 

@@ -64,9 +64,38 @@ class EngineSession:
             dist=dist or DistContext(),
         )
 
-    def check_space(self, method: MethodAdapter, n_items: int) -> None:
-        """Fail before encoding when the cache's file system cannot hold ``n_items`` embeddings."""
-        if self.store is not None:
+    def key(self, method: MethodAdapter, manifest: Manifest, role: str):
+        from harness.engine.encoder import make_key
+
+        return make_key(
+            method,
+            manifest.paths,
+            manifest.camids.tolist(),
+            role=role,
+            tta=self.settings.tta,
+            item_mode=self.item_mode,  # type: ignore[arg-type]
+        )
+
+    def cached_roles(self, method: MethodAdapter, manifests: dict[str, Manifest]) -> set[str]:
+        """Roles whose entry is marked complete with every chunk file present (not yet validated)."""
+        if self.store is None:
+            return set()
+        done = set()
+        for role, manifest in manifests.items():
+            entry = self.store.entry(self.key(method, manifest, role))
+            meta = entry.read_meta()
+            if (
+                meta
+                and meta.get("complete")
+                and all(entry.chunk_path(i).is_file() for i in range(len(entry.ranges(meta))))
+            ):
+                done.add(role)
+        return done
+
+    def check_space(self, method: MethodAdapter, manifests: dict[str, Manifest], cached: set[str]) -> None:
+        """Fail before encoding when the cache's file system cannot hold the missing embeddings."""
+        n_items = sum(len(m) for role, m in manifests.items() if role not in cached)
+        if self.store is not None and n_items:
             check_free_space(self.store.root, cache_bytes_estimate(n_items, probe_dim(method)))
 
     def encode(self, method: MethodAdapter, manifest: Manifest, role: str, progress) -> Encoded:

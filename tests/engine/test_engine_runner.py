@@ -85,3 +85,34 @@ def test_too_little_disk_fails_before_encoding(tiny_world: Path, tmp_path: Path,
     with pytest.raises(ConfigError, match="not enough free disk for the embedding cache"):
         run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))
     assert not list((tmp_path / "cache").rglob("chunk-*"))
+
+
+def test_fully_cached_rerun_never_builds_the_network(tiny_world: Path, tmp_path: Path, monkeypatch) -> None:
+    first = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))[0].record
+    assert first.timings_s["load_method"] is not None
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load_method must not run when every embedding is cached")
+
+    monkeypatch.setattr("harness.methods.load.load_method", refuse)
+    again = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))[0].record
+    assert again.metrics == first.metrics and again.timings_s["load_method"] is None
+    assert "load_method: the network was not built, every embedding came from the cache" in again.notes
+    assert again.method.model_dump() == first.method.model_dump()
+
+
+def test_random_init_embeddings_are_keyed_by_seed(hsv, market) -> None:
+    import torch
+
+    from harness.engine.encoder import make_key
+    from harness.methods.adapter import MethodAdapter, WeightsInfo
+
+    query = market.select("query")
+    method = MethodAdapter(
+        hsv.card, hsv.model, variant=None, weights=WeightsInfo(kind="random-init"), device=hsv.device
+    )
+    torch.manual_seed(0)
+    a = make_key(method, query.paths, query.camids.tolist(), role="query", tta="none")
+    torch.manual_seed(1)
+    b = make_key(method, query.paths, query.camids.tolist(), role="query", tta="none")
+    assert a.digest != b.digest and a.extra["random_init"]["torch_seed"] == 0
