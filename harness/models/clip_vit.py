@@ -16,7 +16,8 @@ IRRA (``anosorae/IRRA@cfc2378:model/clip_model.py``):
 CLIP-FGDI / CMDG checkpoint after stripping ``module.`` and ``image_encoder.`` (plus ``cv_embed``
 for SIE and ``img_norm``/``img_norm_proj`` for CMDG). ``test_feature``:
 
-* ``cls_proj_concat`` (CLIP-ReID, FGDI, CMDG; ``NECK_FEAT 'before'``): ``[ln_post(CLS), ln_post(CLS) @ proj]``;
+* ``cls_proj_concat`` (CLIP-ReID, FGDI, CMDG; ``NECK_FEAT "before"``):
+  ``[ln_post(CLS), ln_post(CLS) @ proj]``;
 * ``cls``: ``ln_post(CLS)`` (width); ``proj``: ``ln_post(CLS) @ proj`` (output_dim).
 
 With ``layer_norms: true`` (CMDG) the two taps pass through ``img_norm`` (width) and

@@ -84,12 +84,12 @@ def part_mask(
         int(height),
     )
     if rng is None:
-        l, w, t, h = left_i, left_i + width_i, top_i, top_i + height_i
+        x0, x1, y0, y1 = left_i, left_i + width_i, top_i, top_i + height_i
     else:
-        l, w = sorted(rng.sample(range(left_i, left_i + width_i + 1), 2))
-        t, h = sorted(rng.sample(range(top_i, top_i + height_i + 1), 2))
+        x0, x1 = sorted(rng.sample(range(left_i, left_i + width_i + 1), 2))
+        y0, y1 = sorted(rng.sample(range(top_i, top_i + height_i + 1), 2))
     grid = torch.zeros([rows, cols])
-    grid[t : h + 1, l : w + 1] = 1
+    grid[y0 : y1 + 1, x0 : x1 + 1] = 1
     flat = torch.zeros([rows * cols + 4])
     flat[4:] = grid.flatten(0)
     flat[part] = 1
