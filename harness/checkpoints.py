@@ -104,7 +104,9 @@ def _torch_load(path: Path, *, trust: bool) -> Any:
                 "If you trust its source, rerun with --trust-checkpoint (trust=True)"
             )
         try:
-            return torch.jit.load(str(path), map_location="cpu").state_dict()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                return torch.jit.load(str(path), map_location="cpu").state_dict()
         except Exception as exc:
             raise CheckpointError(f"checkpoint {path} could not be read as TorchScript: {exc}") from exc
     try:
