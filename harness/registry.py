@@ -93,9 +93,11 @@ class Registry(Generic[T]):
         key = self._aliases.get(key, key)
         if key not in self._entries:
             choices = self.names()
+            close = difflib.get_close_matches(key, choices + list(self._aliases), n=6, cutoff=0.5)
+            canonical = list(dict.fromkeys(self._aliases.get(c, c) for c in close))[:3]
+            hint = (" Did you mean " + " or ".join(repr(c) for c in canonical) + "?") if canonical else ""
             raise RegistryError(
-                f"unknown {self.kind} {name!r}.{suggest(key, choices + list(self._aliases))} "
-                f"Available: {', '.join(choices) or '(none)'}"
+                f"unknown {self.kind} {name!r}.{hint} Available: {', '.join(choices) or '(none)'}"
             )
         return key
 

@@ -1,10 +1,10 @@
-"""Architecture families: offline builders whose parameter names match the official checkpoints.
+"""Architecture families: ``build(config) -> nn.Module`` builders, registered lazily by name.
 
 Each entry is a lazy ``"harness.models.<module>:build"`` reference, so importing this package does
-not import torch. A family's ``build(config) -> torch.nn.Module`` follows the contract in
-``docs/methods.md``: the module's ``state_dict()`` keys equal the official checkpoint's keys after
-prefix stripping, ``encode_image(images, camids=None)`` returns the method's test-time embedding
-(before L2 normalisation) and text families add ``encode_text(token_ids)`` and ``tokenize(texts)``.
+not import torch. A family's module follows the contract in ``docs/methods.md``: its
+``state_dict()`` keys equal the official checkpoint's keys after prefix stripping,
+``encode_image(images, camids=None)`` returns the method's test-time embedding (before L2
+normalisation), and text families add ``encode_text(token_ids)`` and ``tokenize(texts)``.
 
 ``clip`` is the full two-tower OpenAI-layout CLIP (image and text; IRRA, DGCMIA, zero-shot CLIP);
 ``clip-text`` is an alias of it. ``clip-vit`` is the image tower alone in the CLIP-ReID layout
@@ -13,9 +13,11 @@ prefix stripping, ``encode_image(images, camids=None)`` returns the method's tes
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.registry import Registry
 
-FAMILIES: Registry[object] = Registry("architecture family")
+FAMILIES: Registry[Any] = Registry("architecture family")
 
 FAMILIES.register("clip-vit", "harness.models.clip_vit:build")
 FAMILIES.register("clip", "harness.models.clip:build", aliases=("clip-text",))

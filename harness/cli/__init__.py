@@ -1,0 +1,1 @@
+"""The ``harness`` command line (Typer): one module per subcommand, all calling the Python API."""

@@ -1,0 +1,54 @@
+"""The ``harness`` Typer application: registers every subcommand module."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from harness import __version__
+from harness.cli import data_cmd, demo_cmd, list_cmd, run_cmd, show_cmd
+
+app = typer.Typer(
+    name="harness",
+    help="reid-harness: fair, reproducible benchmarks for generalizable and text-based person ReID.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("list")(list_cmd.list_command)
+app.command("run")(run_cmd.run_command)
+app.command("demo")(demo_cmd.demo_command)
+app.add_typer(data_cmd.app, name="data")
+app.add_typer(show_cmd.app, name="show")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"reid-harness {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+) -> None:
+    """Fair, reproducible benchmarks for generalizable and text-based person ReID."""
+    from rich.logging import RichHandler
+
+    from harness.cli.console import err
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+        force=True,
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

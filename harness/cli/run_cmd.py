@@ -1,0 +1,91 @@
+"""``harness run --protocol P --method M``: evaluate a method on a protocol and write result records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from harness.cli.console import err, handle_errors, out, progress_bars
+
+DEFAULT_OUT = Path("harness-out")
+
+
+def print_outcomes(outcomes, title: str) -> None:
+    """A rich table of R1/R5/R10/mAP/mINP (percent) per leg, with where each record was written."""
+    table = Table("leg", "R1", "R5", "R10", "mAP", "mINP", "queries (valid)", title=title)
+    for outcome in outcomes:
+        record = outcome.record
+        m = record.metrics
+        cells = [f"{100 * m[k]:.1f}" if k in m else "-" for k in ("R1", "R5", "R10", "mAP", "mINP")]
+        table.add_row(record.protocol.leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
+    out.print(table)
+    for outcome in outcomes:
+        flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
+        out.print(f"result: {outcome.path}{flags}", highlight=False)
+        for note in outcome.record.notes:
+            out.print(f"  [dim]note: {note}[/]")
+
+
+@handle_errors
+def run_command(
+    protocol: str = typer.Option(
+        ..., "--protocol", "-p", help="Protocol name or alias (see `harness list protocols`)."
+    ),
+    method: str = typer.Option(
+        ..., "--method", "-m", help="Method name or alias (see `harness list methods`)."
+    ),
+    leg: list[str] = typer.Option(None, "--leg", help="Run only this leg (repeatable); default: every leg."),
+    data_root: Path = typer.Option(
+        None, "--data-root", help="Folder holding the datasets; default: $HARNESS_DATA."
+    ),
+    device: str = typer.Option(None, "--device", help="cpu or cuda[:N]; default: cuda when available."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", help="Where result records are written."),
+    weights: list[str] = typer.Option(
+        None, "--weights", help="Checkpoint: LEG=PATH (repeatable), or PATH for one leg."
+    ),
+    weights_dir: Path = typer.Option(
+        None, "--weights-dir", help="Folder holding the card's checkpoint files."
+    ),
+    random_init: bool = typer.Option(
+        False, "--random-init", help="Smoke run with random weights (not reportable)."
+    ),
+    trust_checkpoint: bool = typer.Option(
+        False, "--trust-checkpoint", help="Allow full pickles (can run code)."
+    ),
+    variant: str = typer.Option(None, "--variant", help="Method variant from its card."),
+    dtype: str = typer.Option(
+        None, "--dtype", help="fp32, fp16 or bf16; default: the method's own precision."
+    ),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images per forward pass."),
+    workers: int = typer.Option(0, "--workers", min=0, help="DataLoader worker processes."),
+    strict: bool = typer.Option(False, "--strict", help="Dataset count mismatches are errors, not warnings."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Do not draw progress bars."),
+) -> None:
+    """Evaluate METHOD on every leg of PROTOCOL (or the --leg ones) and write one JSON per leg."""
+    from harness.methods import get_card
+    from harness.paths import data_root as resolve_data_root
+    from harness.protocols import get_protocol
+    from harness.runner import RunOptions, run_protocol
+
+    get_protocol(protocol), get_card(method)  # unknown names fail before anything else
+    options = RunOptions(
+        data_root=resolve_data_root(data_root),
+        out_dir=out_dir,
+        device=device,
+        batch_size=batch_size,
+        num_workers=workers,
+        weights=list(weights or []),
+        weights_dir=weights_dir,
+        random_init=random_init,
+        trust_checkpoint=trust_checkpoint,
+        variant=variant,
+        dtype=dtype,
+        strict=strict,
+    )
+    with progress_bars(not no_progress) as hook:
+        outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+    print_outcomes(outcomes, title=f"{method} on {protocol}")
+    if not outcomes:
+        err.print("no legs were run")

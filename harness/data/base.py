@@ -1,0 +1,159 @@
+"""Dataset readers: the common base class and count validation.
+
+A reader knows one dataset's real on-disk layout(s). It finds the dataset under a data root
+(accepting the layout variants that public loaders use), parses it into a :class:`Manifest`, and
+compares what it found with the dataset's canonical counts. On a synthetic world (written by
+``harness data synth``) the canonical counts are replaced by the counts the generator recorded in
+its marker file, so the same validation runs in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from harness.data.manifest import Manifest
+from harness.errors import DataError
+
+log = logging.getLogger(__name__)
+
+SYNTH_MARKER = "harness-synthetic.json"
+
+
+@dataclass(frozen=True)
+class SplitCounts:
+    """Canonical size of one split: identities (None when not defined) and images."""
+
+    ids: int | None
+    images: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One accepted on-disk variant: a path relative to the data root and the entries it must hold."""
+
+    variant: str
+    relpath: str
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FoundDataset:
+    """Where a dataset was found and which layout variant matched."""
+
+    root: Path
+    layout: Layout
+    synthetic: dict | None = None
+
+
+@dataclass(frozen=True)
+class CountCheck:
+    split: str
+    expected: SplitCounts | None
+    found: SplitCounts
+
+    @property
+    def ok(self) -> bool:
+        if self.expected is None:
+            return True
+        ids_ok = self.expected.ids is None or self.expected.ids == self.found.ids
+        return ids_ok and self.expected.images == self.found.images
+
+
+@dataclass
+class DatasetRead:
+    """A parsed dataset: the manifest, where it came from and the count checks."""
+
+    manifest: Manifest
+    found: FoundDataset
+    checks: list[CountCheck]
+
+    @property
+    def counts_ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.found.synthetic is not None
+
+
+def read_synth_marker(data_root: Path) -> dict | None:
+    """The synthetic world's marker at ``data_root`` (or None for real data)."""
+    marker = data_root / SYNTH_MARKER
+    if not marker.is_file():
+        return None
+    try:
+        return json.loads(marker.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"{marker}: unreadable synthetic-world marker ({exc})") from exc
+
+
+class DatasetReader(ABC):
+    """Base class of one dataset's reader (one small file per dataset, like torchreid)."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    reference: ClassVar[str]
+    layouts: ClassVar[tuple[Layout, ...]]
+    canonical: ClassVar[dict[str, SplitCounts]]
+    withdrawn: ClassVar[bool] = False
+
+    def locate(self, data_root: Path) -> FoundDataset:
+        """Find the dataset under ``data_root``; the first layout variant whose entries exist wins."""
+        tried = []
+        for layout in self.layouts:
+            base = data_root / layout.relpath
+            missing = [r for r in layout.required if not (base / r).exists()]
+            if not missing:
+                marker = read_synth_marker(data_root)
+                synthetic = marker if marker and self.name in marker.get("datasets", {}) else None
+                return FoundDataset(root=base, layout=layout, synthetic=synthetic)
+            tried.append(f"{base} (missing {', '.join(missing)})")
+        raise DataError(f"{self.title} not found under {data_root}; looked for:\n  " + "\n  ".join(tried))
+
+    @abstractmethod
+    def parse(self, found: FoundDataset) -> Manifest:
+        """Parse the located dataset into a manifest (readers raise DataError naming the bad file)."""
+
+    def expected_counts(self, found: FoundDataset) -> dict[str, SplitCounts]:
+        if found.synthetic is not None:
+            recorded = found.synthetic["datasets"][self.name]["counts"]
+            return {s: SplitCounts(ids=c["ids"], images=c["images"]) for s, c in recorded.items()}
+        return dict(self.canonical)
+
+    def check_counts(self, manifest: Manifest, found: FoundDataset) -> list[CountCheck]:
+        expected = self.expected_counts(found)
+        checks = []
+        for split in dict.fromkeys([*expected, *manifest.splits()]):
+            part = manifest.select(split)
+            checks.append(CountCheck(split, expected.get(split), SplitCounts(part.num_ids, len(part))))
+        return checks
+
+    def read(self, data_root: Path, *, strict: bool = False) -> DatasetRead:
+        """Locate, parse and validate counts; a mismatch warns, or raises under ``strict``."""
+        found = self.locate(Path(data_root))
+        manifest = self.parse(found)
+        if len(manifest) == 0:
+            raise DataError(f"{self.title} at {found.root}: no images found")
+        checks = self.check_counts(manifest, found)
+        bad = [c for c in checks if not c.ok]
+        if bad:
+            lines = "; ".join(
+                f"{c.split}: expected {c.expected.images} images/{c.expected.ids} ids, "
+                f"found {c.found.images}/{c.found.ids}"
+                for c in bad
+                if c.expected is not None
+            )
+            message = f"{self.title} at {found.root}: counts differ from the canonical ones ({lines})"
+            if strict:
+                raise DataError(message)
+            log.warning(message)
+        if self.withdrawn:
+            log.warning(
+                "%s has been withdrawn by its authors; results on it are for comparison only", self.title
+            )
+        return DatasetRead(manifest=manifest, found=found, checks=checks)

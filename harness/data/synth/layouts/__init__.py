@@ -1,0 +1,1 @@
+"""One writer per on-disk layout, mirroring ``harness/data/<dataset>.py`` readers."""

@@ -1,0 +1,1 @@
+"""The embedding engine: turning a manifest into embeddings with a method adapter."""

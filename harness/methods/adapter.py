@@ -1,0 +1,154 @@
+"""The generic method adapter: a family's network plus the method's own preprocessing.
+
+This is the object :func:`harness.load_method` returns and the embedding engine drives:
+
+* ``preprocess(pil_image) -> Tensor[3, H, W]``: the method's test transform for one image
+  (RGB conversion, resize to ``input_size`` with the card's interpolation, ``[0, 1]`` scaling,
+  mean/std normalisation), matching torchvision's ``Resize`` + ``ToTensor`` + ``Normalize`` on PIL
+  input, which is what the official codes use;
+* ``encode_image(batch, camids=None) -> Tensor[B, D]``: the test-time embedding, before any L2
+  normalisation the distance applies;
+* for text methods ``tokenize(texts)`` and ``encode_text(texts)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from harness.errors import ConfigError
+
+if TYPE_CHECKING:
+    import torch
+    from PIL import Image
+
+    from harness.methods.card import MethodCard
+
+_RESAMPLE = {"nearest": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3}  # PIL.Image.Resampling values
+_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
+
+
+@dataclass
+class WeightsInfo:
+    """Where the weights came from: a checkpoint (with its sha256), random init, or none needed."""
+
+    kind: str  # "checkpoint" | "random-init" | "weights-free"
+    path: str | None = None
+    sha256: str | None = None
+    load_report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reportable(self) -> bool:
+        return self.kind != "random-init"
+
+
+class MethodAdapter:
+    """A loaded method: ``card`` + network + weights information, on one device."""
+
+    def __init__(
+        self,
+        card: MethodCard,
+        model: torch.nn.Module,
+        *,
+        variant: str | None,
+        weights: WeightsInfo,
+        device: torch.device,
+        dtype: str | None = None,
+    ) -> None:
+        self.card = card
+        self.model = model
+        self.variant = variant if variant is not None else card.variant
+        self.weights = weights
+        self.device = device
+        self.dtype = dtype or card.precision
+        if self.dtype not in _DTYPES:
+            raise ConfigError(f"--dtype must be one of {', '.join(_DTYPES)}, got {self.dtype!r}")
+
+    # -- metadata -------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        return self.card.input_size
+
+    @property
+    def has_text(self) -> bool:
+        return "text" in self.card.modalities
+
+    def preprocess_config(self) -> dict[str, Any]:
+        """Everything the test transform depends on (part of the embedding cache key)."""
+        return {
+            "input_size": list(self.card.input_size),
+            "interpolation": self.card.interpolation,
+            "mean": list(self.card.mean) if self.card.mean else None,
+            "std": list(self.card.std) if self.card.std else None,
+        }
+
+    def identity(self) -> dict[str, Any]:
+        """What identifies this method's embeddings (recorded in results, hashed by the cache)."""
+        return {
+            "name": self.card.name,
+            "variant": self.variant,
+            "adapter_version": self.card.adapter_version,
+            "checkpoint_sha256": self.weights.sha256,
+            "weights": self.weights.kind,
+            "test_feature": self.card.test_feature,
+            "dtype": self.dtype,
+            "preprocess": self.preprocess_config(),
+        }
+
+    # -- the test-time pipeline -----------------------------------------------------------------
+    def preprocess(self, image: Image.Image) -> torch.Tensor:
+        """One PIL image -> normalised ``float32`` tensor ``[3, H, W]``."""
+        import torch
+
+        height, width = self.card.input_size
+        rgb = image.convert("RGB")
+        if rgb.size != (width, height):
+            rgb = rgb.resize((width, height), resample=_RESAMPLE[self.card.interpolation])
+        array = np.asarray(rgb, dtype=np.float32) / 255.0
+        tensor = torch.from_numpy(array.transpose(2, 0, 1).copy())
+        if self.card.mean is not None:
+            mean = torch.tensor(self.card.mean, dtype=torch.float32).view(3, 1, 1)
+            std = torch.tensor(self.card.std or (1.0, 1.0, 1.0), dtype=torch.float32).view(3, 1, 1)
+            tensor = (tensor - mean) / std
+        return tensor
+
+    def _autocast(self):
+        import contextlib
+
+        import torch
+
+        if self.dtype == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=getattr(torch, _DTYPES[self.dtype]))
+
+    def encode_image(self, batch: torch.Tensor, camids: torch.Tensor | None = None) -> torch.Tensor:
+        """Embeddings ``[B, D]`` (float32) of a preprocessed batch."""
+        import torch
+
+        if self.card.needs_camids and camids is None:
+            raise ConfigError(f"method {self.name!r} needs camera ids for its camera embedding (SIE)")
+        with torch.inference_mode(), self._autocast():
+            batch = batch.to(self.device, non_blocking=True)
+            cams = camids.to(self.device) if camids is not None else None
+            features = self.model.encode_image(batch, cams)
+        return features.float()
+
+    def tokenize(self, texts: list[str]) -> torch.Tensor:
+        if not self.has_text:
+            raise ConfigError(f"method {self.name!r} has no text encoder")
+        return self.model.tokenize(texts)
+
+    def encode_text(self, texts: list[str]) -> torch.Tensor:
+        """Text embeddings ``[B, D]`` (float32) of raw captions."""
+        import torch
+
+        tokens = self.tokenize(texts)
+        with torch.inference_mode(), self._autocast():
+            features = self.model.encode_text(tokens.to(self.device))
+        return features.float()

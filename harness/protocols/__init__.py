@@ -1,0 +1,14 @@
+"""Protocols: declarative, versioned evaluation settings read from ``protocols/*.yaml``."""
+
+from harness.protocols.registry import PROTOCOLS, get_protocol
+from harness.protocols.spec import EvaluationSpec, LegSpec, ProtocolSpec, TestSpec, TrainSource
+
+__all__ = [
+    "PROTOCOLS",
+    "EvaluationSpec",
+    "LegSpec",
+    "ProtocolSpec",
+    "TestSpec",
+    "TrainSource",
+    "get_protocol",
+]

@@ -1,0 +1,111 @@
+"""The protocol file format (YAML), validated with pydantic.
+
+A protocol is a named, versioned list of *legs*. Each leg names the training sources a method for
+it was trained on (dataset + parts: the harness exports that exact training set), the test target
+(dataset, query part, gallery part) and evaluation settings. Protocol-level ``evaluation`` settings
+apply to every leg unless the leg overrides them. Bump ``version`` whenever a change can change
+numbers; results record the version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from harness.errors import ProtocolError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvaluationSpec(_Strict):
+    """How a leg is scored (see ``docs/metrics.md`` for each convention)."""
+
+    junk: Literal["same-camera", "none"] = "same-camera"
+    distance: Literal["cosine", "euclidean", "sqeuclidean"] = "euclidean"
+    normalize: bool = True
+    max_rank: int = Field(50, ge=1)
+    rerank: bool = False
+    trials: int = Field(1, ge=1)
+
+
+class TrainSource(_Strict):
+    """One training source: a dataset and which of its parts (splits) are used."""
+
+    dataset: str
+    parts: tuple[str, ...] = ("train",)
+
+
+class TestSpec(_Strict):
+    dataset: str
+    query: str = "query"
+    gallery: str = "gallery"
+    query_modality: Literal["image", "text"] = "image"
+
+
+class LegSpec(_Strict):
+    name: str
+    train: tuple[TrainSource, ...] = ()
+    test: TestSpec
+    evaluation: dict = Field(default_factory=dict)
+    description: str = ""
+
+
+class ProtocolSpec(_Strict):
+    name: str
+    version: int = Field(ge=1)
+    title: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    papers: tuple[str, ...] = ()
+    evaluation: EvaluationSpec = EvaluationSpec()
+    legs: tuple[LegSpec, ...]
+
+    @model_validator(mode="after")
+    def _unique_legs(self) -> ProtocolSpec:
+        names = [leg.name for leg in self.legs]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"leg names must be unique; repeated: {', '.join(duplicates)}")
+        if not names:
+            raise ValueError("a protocol needs at least one leg")
+        for leg in self.legs:
+            EvaluationSpec(**{**self.evaluation.model_dump(), **leg.evaluation})
+        return self
+
+    def leg(self, name: str) -> LegSpec:
+        """The leg called ``name``; raises with the list of legs otherwise."""
+        for leg in self.legs:
+            if leg.name == name:
+                return leg
+        from harness.registry import suggest
+
+        names = [leg.name for leg in self.legs]
+        raise ProtocolError(
+            f"protocol {self.name!r} has no leg {name!r}.{suggest(name, names)} Legs: {', '.join(names)}"
+        )
+
+    def evaluation_for(self, leg: LegSpec) -> EvaluationSpec:
+        """The protocol's evaluation settings with the leg's overrides applied."""
+        return EvaluationSpec(**{**self.evaluation.model_dump(), **leg.evaluation})
+
+
+def load_protocol_file(path: Path) -> ProtocolSpec:
+    """Parse and validate one protocol file; errors name the file and the offending field."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProtocolError(f"{path}: cannot read protocol file ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{path}: expected a mapping at the top level, found {type(raw).__name__}")
+    try:
+        return ProtocolSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ProtocolError(f"{path}: invalid protocol ({problems})") from exc

@@ -1,0 +1,103 @@
+"""Writing result records atomically and reading them back.
+
+Layout: ``<out>/<method>/<protocol>/<leg>.json``; a re-run replaces the file atomically
+(temporary file in the same folder, then ``os.replace``), so a reader never sees half a record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from harness.errors import ResultError
+from harness.results.schema import SCHEMA_VERSION, ResultRecord
+
+
+def _safe(part: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.+@" else "_" for c in part)
+
+
+def result_path(out_dir: Path, record: ResultRecord) -> Path:
+    return (
+        Path(out_dir)
+        / _safe(record.method.name)
+        / _safe(record.protocol.name)
+        / f"{_safe(record.protocol.leg)}.json"
+    )
+
+
+def write_json_atomic(path: Path, payload: object) -> None:
+    """Write JSON to ``path`` via a temporary file and ``os.replace`` (fsynced before the rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(payload, handle, indent=2, sort_keys=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_record(out_dir: Path, record: ResultRecord) -> Path:
+    """Write ``record`` under ``out_dir`` and return its path."""
+    path = result_path(out_dir, record)
+    write_json_atomic(path, record.model_dump(mode="json"))
+    return path
+
+
+def read_record(path: Path) -> ResultRecord:
+    """Read one record; unreadable files and unknown schema versions raise ``ResultError``."""
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ResultError(f"{path}: cannot read result record ({exc})") from exc
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    if version != SCHEMA_VERSION:
+        raise ResultError(f"{path}: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
+    try:
+        return ResultRecord.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise ResultError(f"{path}: invalid result record ({problems})") from exc
+
+
+def iter_record_paths(results_dir: Path) -> list[Path]:
+    return sorted(p for p in Path(results_dir).rglob("*.json") if not p.name.startswith("."))
+
+
+def load_results(results_dir: Path):
+    """All records under ``results_dir`` as a pandas DataFrame, one row per record.
+
+    Columns: method, variant, weights, protocol, protocol_version, leg, the metrics (fractions),
+    n_query, n_gallery, n_valid_query, reportable, synthetic_data, timestamp_utc, path.
+    """
+    import pandas as pd
+
+    rows = []
+    for path in iter_record_paths(results_dir):
+        record = read_record(path)
+        rows.append(
+            {
+                "method": record.method.name,
+                "variant": record.method.variant,
+                "weights": record.method.weights,
+                "protocol": record.protocol.name,
+                "protocol_version": record.protocol.version,
+                "leg": record.protocol.leg,
+                **record.metrics,
+                **record.counts.model_dump(),
+                "reportable": record.reportable,
+                "synthetic_data": record.provenance.synthetic_data,
+                "timestamp_utc": record.provenance.timestamp_utc,
+                "path": str(path),
+            }
+        )
+    return pd.DataFrame(rows)

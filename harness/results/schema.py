@@ -1,0 +1,80 @@
+"""The result record: one JSON per (method, protocol, leg), ``schema_version`` 1.
+
+Metric values are fractions in [0, 1] (reports scale them to percent). ``timings_s`` holds
+per-phase wall times; a phase whose work came from a cache is ``None`` ("not measured"), never a
+misleading number. ``reportable`` is False for random-init weights or any other smoke setting, and
+``notes`` says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProtocolInfo(_Model):
+    name: str
+    version: int
+    leg: str
+    title: str = ""
+    train: list[dict[str, Any]] = Field(default_factory=list)
+    test: dict[str, Any] = Field(default_factory=dict)
+    evaluation: dict[str, Any] = Field(default_factory=dict)
+
+
+class MethodInfo(_Model):
+    name: str
+    variant: str | None = None
+    adapter_version: str = "1"
+    weights: Literal["checkpoint", "random-init", "weights-free"]
+    checkpoint_sha256: str | None = None
+    checkpoint_path: str | None = None
+    dtype: str = "fp32"
+    test_feature: str = ""
+    load_report: dict[str, Any] = Field(default_factory=dict)
+
+
+class Counts(_Model):
+    n_query: int
+    n_gallery: int
+    n_valid_query: int
+
+
+class Provenance(_Model):
+    harness_version: str
+    git_sha: str | None
+    git_dirty: bool | None
+    python: str
+    torch: str
+    cuda: str | None
+    cuda_available: bool
+    device: str | None
+    device_name: str
+    platform: str
+    seeds: dict[str, int]
+    command: str
+    timestamp_utc: str
+    synthetic_data: bool
+
+
+class ResultRecord(_Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    protocol: ProtocolInfo
+    method: MethodInfo
+    metrics: dict[str, float]
+    metrics_std: dict[str, float] = Field(default_factory=dict)
+    cmc: list[float] = Field(default_factory=list)
+    conventions: dict[str, Any] = Field(default_factory=dict)
+    counts: Counts
+    timings_s: dict[str, float | None] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict)
+    reportable: bool = True
+    notes: list[str] = Field(default_factory=list)
+    provenance: Provenance

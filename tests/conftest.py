@@ -1,0 +1,30 @@
+"""Shared fixtures: the tiny synthetic world (written once per session) and a CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny synthetic world with every registered layout, shared by the whole session (read-only)."""
+    from harness.data.synth import synthesize
+
+    root = tmp_path_factory.mktemp("world")
+    synthesize(root, scale="tiny", seed=0)
+    return root
+
+
+@pytest.fixture()
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the user's cache or data folders from a test."""
+    monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("HARNESS_DATA", raising=False)
