@@ -281,6 +281,8 @@ class LoadReport:
             "non_finite_keys": list(self.non_finite),
         }
 
+    as_dict = to_dict
+
     def error_message(self, target: str) -> str:
         parts = []
         if self.missing:

@@ -11,6 +11,8 @@ QuickGELU models share this layout and add ``logit_scale``). Computation:
 * ``precision: fp16`` applies IRRA's ``convert_weights`` at build time (conv/linear/attention
   weights, ``proj`` and ``text_projection`` in half; LayerNorms stay fp32 and compute in fp32),
   so loading a checkpoint copies values into the same dtypes as the official model;
+* with ``precision: fp16`` autocast is disabled inside ``encode_*`` (the official code runs the
+  half weights directly), so a caller's autocast cannot change the arithmetic;
 * ``output_fp32`` (default true) casts embeddings with ``.float()`` as IRRA's ``encode_image`` /
   ``encode_text`` do; DGCMIA returns fp16 features (``output_fp32: false``).
 
@@ -119,6 +121,7 @@ class CLIPModel(nn.Module):
         nn.init.normal_(self.text_projection, std=text_width**-0.5)
         self.test_feature = test_feature
         self.output_fp32 = output_fp32
+        self.native_fp16 = False
         self.training_only_keys = list(drop_keys)
         self.feature_dim = embed_dim if test_feature == "proj" else vision_width
         self.text_feature_dim = embed_dim
@@ -137,10 +140,16 @@ class CLIPModel(nn.Module):
     def _out(self, x: torch.Tensor) -> torch.Tensor:
         return x.float() if self.output_fp32 else x
 
+    def _no_autocast(self) -> torch.autocast:
+        """IRRA/DGCMIA run their fp16 weights without autocast; keep that arithmetic exactly."""
+        device = "cuda" if self.visual.conv1.weight.is_cuda else "cpu"
+        return torch.autocast(device_type=device, enabled=not self.native_fp16)
+
     def encode_image(self, images: torch.Tensor, camids: torch.Tensor | None = None) -> torch.Tensor:
         """Image embedding (``camids`` ignored); before L2 normalisation."""
         check_image_batch(FAMILY, images, self.input_size)
-        feats, feats_proj = self.visual.tokens(images.type(self.dtype))
+        with self._no_autocast():
+            feats, feats_proj = self.visual.tokens(images.type(self.dtype))
         return self._out(feats_proj[:, 0] if self.test_feature == "proj" else feats[:, 0])
 
     def encode_text(self, token_ids: torch.Tensor) -> torch.Tensor:
@@ -150,11 +159,12 @@ class CLIPModel(nn.Module):
                 f"family {FAMILY!r}: expected token ids of shape [B, {self.context_length}], "
                 f"got {list(token_ids.shape)}"
             )
-        x = self.token_embedding(token_ids).type(self.dtype)
-        x = x + self.positional_embedding.type(self.dtype)
-        x = self.transformer(x.permute(1, 0, 2)).permute(1, 0, 2)
-        x = self.ln_final(x).type(self.dtype)
-        x = x @ self.text_projection
+        with self._no_autocast():
+            x = self.token_embedding(token_ids).type(self.dtype)
+            x = x + self.positional_embedding.type(self.dtype)
+            x = self.transformer(x.permute(1, 0, 2)).permute(1, 0, 2)
+            x = self.ln_final(x).type(self.dtype)
+            x = x @ self.text_projection
         return self._out(x[torch.arange(x.shape[0]), token_ids.argmax(dim=-1)])
 
     def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
@@ -216,4 +226,5 @@ def build(config: Mapping[str, Any]) -> CLIPModel:
     )
     if precision == "fp16":
         convert_weights_fp16(model)
+        model.native_fp16 = True
     return model.eval()

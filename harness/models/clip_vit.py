@@ -22,6 +22,9 @@ for SIE and ``img_norm``/``img_norm_proj`` for CMDG). ``test_feature``:
 
 With ``layer_norms: true`` (CMDG) the two taps pass through ``img_norm`` (width) and
 ``img_norm_proj`` (output_dim), plain fp32 ``nn.LayerNorm`` as in ``CMDG-ReID/models/CLIP.py``.
+With ``input_norm: instance`` (CMDG, CLIP-FGDI) each image is first standardised per channel, as
+their test transform's ``nn.InstanceNorm2d(3, affine=False)`` does after ``ToTensor`` (the card
+then gives no mean/std).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from harness.models._config import FamilyConfig, check_camids, check_image_batch, grid_size
@@ -173,6 +177,7 @@ class ClipReIDImageModel(CLIPVisionTower):
         sie_coe: float = 1.0,
         layer_norms: bool = False,
         test_feature: str = "cls_proj_concat",
+        input_norm: str = "none",
         drop_keys: tuple[str, ...] = (),
     ) -> None:
         super().__init__(input_size, patch_size, stride_size, width, layers, heads, output_dim)
@@ -186,6 +191,7 @@ class ClipReIDImageModel(CLIPVisionTower):
             self.img_norm = nn.LayerNorm(width)
             self.img_norm_proj = nn.LayerNorm(output_dim)
         self.test_feature = test_feature
+        self.input_norm = input_norm
         self.training_only_keys = list(drop_keys)
         self.feature_dim = {"cls_proj_concat": width + output_dim, "cls": width, "proj": output_dim}[
             test_feature
@@ -195,6 +201,8 @@ class ClipReIDImageModel(CLIPVisionTower):
     def encode_image(self, images: torch.Tensor, camids: torch.Tensor | None = None) -> torch.Tensor:
         """Test-time embedding selected by ``test_feature`` (before any L2 normalisation)."""
         check_image_batch(FAMILY, images, self.input_size)
+        if self.input_norm == "instance":
+            images = F.instance_norm(images)
         offset = None
         if self.sie_cameras > 0:
             ids = check_camids(FAMILY, camids, images.shape[0], self.sie_cameras).to(images.device)
@@ -228,6 +236,7 @@ def build(config: Mapping[str, Any]) -> ClipReIDImageModel:
         sie_coe=cfg.float("sie_coe", 1.0),
         layer_norms=cfg.bool("layer_norms", False),
         test_feature=cfg.str("test_feature", "cls_proj_concat", choices=TEST_FEATURES),
+        input_norm=cfg.str("input_norm", "none", choices=("none", "instance")),
         drop_keys=cfg.str_list("drop_keys", ()),
     )
     return model.eval()
