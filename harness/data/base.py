@@ -106,6 +106,8 @@ class DatasetRead:
     manifest: Manifest
     found: FoundDataset
     checks: list[CountCheck]
+    captions: dict | None = None
+    """The attached CMDG caption file (``path``, ``captioned``, ``unmatched``), if any."""
 
     @property
     def counts_ok(self) -> bool:
@@ -182,6 +184,9 @@ class DatasetReader(ABC):
         manifest = self.parse(found)
         if len(manifest) == 0:
             raise DataError(f"{self.title} at {found.root}: no images found")
+        from harness.data.captions_cmdg import attach_cmdg_captions
+
+        manifest, caption_report = attach_cmdg_captions(manifest, found)
         checks = self.check_counts(manifest, found)
         bad = [c for c in checks if not c.ok]
         if bad:
@@ -205,4 +210,9 @@ class DatasetReader(ABC):
             log.warning(
                 "%s has been withdrawn by its authors; results on it are for comparison only", self.title
             )
-        return DatasetRead(manifest=manifest, found=found, checks=checks)
+        return DatasetRead(
+            manifest=manifest,
+            found=found,
+            checks=checks,
+            captions=caption_report.as_dict() if caption_report else None,
+        )

@@ -57,7 +57,7 @@ def write_image(
     caps = captions_for(person, view, rng, n=n_captions)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".png":
-        image.save(path, "PNG")
+        image.save(path, "PNG", compress_level=1)
     elif path.suffix.lower() == ".bmp":
         image.save(path, "BMP")
     else:
