@@ -59,7 +59,9 @@ def test_mat_route_parses_splits_and_offsets_test_pids(tmp_path: Path) -> None:
 
 
 def test_mat_route_index_out_of_range(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"cuhk03_new_protocol_config_labeled.mat: gallery_idx 27 is outside 1\.\.20"):
+    with pytest.raises(
+        DataError, match=r"cuhk03_new_protocol_config_labeled.mat: gallery_idx 27 is outside 1\.\.20"
+    ):
         get_reader("cuhk03-np-labeled").read(make_mat_world(tmp_path, bad_idx=True))
 
 
@@ -81,5 +83,7 @@ def test_mat_missing_fields(tmp_path: Path) -> None:
 def test_raw_release_without_extraction_names_what_is_missing(tmp_path: Path) -> None:
     (tmp_path / "cuhk03" / "cuhk03_release").mkdir(parents=True)
     (tmp_path / "cuhk03" / "cuhk03_release" / "cuhk-03.mat").write_bytes(b"")
-    with pytest.raises(DataError, match=r"cuhk03 \(missing images_labeled, cuhk03_new_protocol_config_labeled.mat\)"):
+    with pytest.raises(
+        DataError, match=r"cuhk03 \(missing images_labeled, cuhk03_new_protocol_config_labeled.mat\)"
+    ):
         get_reader("cuhk03").read(tmp_path)

@@ -164,7 +164,9 @@ def test_strict_mismatch_message_holds_the_table(tiny_world: Path, tmp_path: Pat
     with pytest.raises(DataError) as info:
         get_reader("ilids").read(root, strict=True)
     message = str(info.value)
-    assert "the synthetic world's marker" in message and "MISMATCH" in message and "expected images" in message
+    assert (
+        "the synthetic world's marker" in message and "MISMATCH" in message and "expected images" in message
+    )
 
 
 def test_canonical_union_keys_are_checked_on_their_union(tiny_world: Path) -> None:

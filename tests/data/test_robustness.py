@@ -50,7 +50,9 @@ def test_msmt17_name_without_camera_field(tiny_world: Path, tmp_path: Path) -> N
     touch(base / "train" / "0001" / "weird.jpg")
     with (base / "list_train.txt").open("a") as handle:
         handle.write("0001/weird.jpg 1\n")
-    with pytest.raises(DataError, match=r"list_train\.txt:\d+: file name 'weird.jpg' does not match the MSMT17"):
+    with pytest.raises(
+        DataError, match=r"list_train\.txt:\d+: file name 'weird.jpg' does not match the MSMT17"
+    ):
         get_reader("msmt17").read(tmp_path)
 
 
@@ -58,7 +60,7 @@ def test_msmt17_name_without_camera_field(tiny_world: Path, tmp_path: Path) -> N
 def test_missing_list_file(tiny_world: Path, tmp_path: Path) -> None:
     base = copy(tiny_world, tmp_path, "msmt17/MSMT17_V1")
     (base / "list_val.txt").unlink()
-    with pytest.raises(DataError, match="missing list_val.txt"):
+    with pytest.raises(DataError, match=r"missing list_val\.txt"):
         get_reader("msmt17").read(tmp_path)  # the layout needs every list: it names what is missing
 
 
@@ -135,8 +137,18 @@ def test_duplicate_synthpedes_entry(tiny_world: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "rel", "bad", "message"),
     [
-        ("market1501", "market1501/Market-1501-v15.09.15/query", "0002_c7s1_000001_01.jpg", r"c7 is out of range 1\.\.6"),
-        ("dukemtmc", "dukemtmc-reid/DukeMTMC-reID/query", "0002_c9_f0000001.jpg", r"c9 is out of range 1\.\.8"),
+        (
+            "market1501",
+            "market1501/Market-1501-v15.09.15/query",
+            "0002_c7s1_000001_01.jpg",
+            r"c7 is out of range 1\.\.6",
+        ),
+        (
+            "dukemtmc",
+            "dukemtmc-reid/DukeMTMC-reID/query",
+            "0002_c9_f0000001.jpg",
+            r"c9 is out of range 1\.\.8",
+        ),
         ("cuhk03-np-detected", "cuhk03-np/detected/query", "0001_c3_1.png", r"c3 is out of range 1\.\.2"),
         ("grid", "grid/underground_reid/gallery", "0003_9_00001.jpeg", r"camera 9 is out of range 1\.\.8"),
         ("randperson", "randperson_subset", "000001_s11_c00_f000001.jpg", r"scene s11 is out of range"),
@@ -173,7 +185,10 @@ def test_missing_dataset_lists_the_layouts_tried(tmp_path: Path) -> None:
         get_reader("prid").read(tmp_path)
     message = str(info.value)
     assert "PRID2011 (single-shot) not found" in message
-    assert f"{tmp_path}/prid2011/prid_2011 (no such folder)" in message and "prid_2011 (no such folder)" in message
+    assert (
+        f"{tmp_path}/prid2011/prid_2011 (no such folder)" in message
+        and "prid_2011 (no such folder)" in message
+    )
 
 
 def test_layout_missing_a_required_folder(tmp_path: Path) -> None:

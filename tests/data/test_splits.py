@@ -22,7 +22,8 @@ def test_shipped_files_are_exactly_what_the_generator_makes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "n_train", "n_test"), [("prid2011", 100, 100), ("grid", 125, 125), ("viper", 316, 316), ("ilids", 59, 60)]
+    ("name", "n_train", "n_test"),
+    [("prid2011", 100, 100), ("grid", 125, 125), ("viper", 316, 316), ("ilids", 59, 60)],
 )
 def test_shipped_trials_are_disjoint_and_distinct(name: str, n_train: int, n_test: int) -> None:
     split_set = frozen_splits(name)
@@ -52,15 +53,21 @@ def canonical_reads() -> dict[str, DatasetRead]:
         ),
         "grid": real_like(
             "grid",
-            {"probe": [(p, 0) for p in range(1, 251)], "gallery": [(p, 1) for p in range(1, 251)] + [(0, 2)] * 775},
+            {
+                "probe": [(p, 0) for p in range(1, 251)],
+                "gallery": [(p, 1) for p in range(1, 251)] + [(0, 2)] * 775,
+            },
         ),
-        "viper": real_like("viper", {"cam_a": [(p, 0) for p in range(632)], "cam_b": [(p, 1) for p in range(632)]}),
+        "viper": real_like(
+            "viper", {"cam_a": [(p, 0) for p in range(632)], "cam_b": [(p, 1) for p in range(632)]}
+        ),
         "ilids": real_like("ilids", {"all": ilids}),
     }
 
 
 @pytest.mark.parametrize(
-    ("name", "sizes"), [("prid2011", (100, 649)), ("grid", (125, 900)), ("viper", (316, 316)), ("ilids", (60, 60))]
+    ("name", "sizes"),
+    [("prid2011", (100, 649)), ("grid", (125, 900)), ("viper", (316, 316)), ("ilids", (60, 60))],
 )
 def test_trials_on_canonical_size_data_give_the_protocol_sizes(name: str, sizes: tuple[int, int]) -> None:
     read = canonical_reads()[name]
@@ -81,14 +88,18 @@ def test_prid_gallery_holds_the_cam_b_distractors() -> None:
 def test_a_missing_test_id_names_the_split_file_and_trial() -> None:
     read = canonical_reads()["viper"]
     pid = frozen_splits("viper").trials[2].test_ids[0]
-    broken = real_like("viper", {"cam_a": [(p, 0) for p in range(632) if p != pid], "cam_b": [(p, 1) for p in range(632)]})
+    broken = real_like(
+        "viper", {"cam_a": [(p, 0) for p in range(632) if p != pid], "cam_b": [(p, 1) for p in range(632)]}
+    )
     trial_test_set(read, frozen_splits("viper"), 2)
     with pytest.raises(DataError, match=rf"viper.json trial 2: test id {pid} has 0 image\(s\) in 'cam_a'"):
         trial_test_set(broken, frozen_splits("viper"), 2)
 
 
 def test_a_smaller_copy_fails_the_expected_sizes() -> None:
-    read = real_like("grid", {"probe": [(p, 0) for p in range(1, 251)], "gallery": [(p, 1) for p in range(1, 251)]})
+    read = real_like(
+        "grid", {"probe": [(p, 0) for p in range(1, 251)], "gallery": [(p, 1) for p in range(1, 251)]}
+    )
     with pytest.raises(DataError, match="125 query / 125 gallery images; the split file expects 125 / 900"):
         trial_test_set(read, frozen_splits("grid"), 0)
 
@@ -133,7 +144,9 @@ def test_grid_partition_from_the_official_mat_format(tmp_path: Path) -> None:
         cells[0, i] = np.sort(rng.choice(np.arange(1, 251), 125, replace=False)).reshape(1, -1)
     savemat(tmp_path / "features_and_partitions.mat", {"trainIdxAll": cells})
     split_set = grid_split_set_from_mat(tmp_path / "features_and_partitions.mat")
-    assert len(split_set.trials) == 10 and split_set.trials[3].train_ids == tuple(cells[0, 3].ravel().tolist())
+    assert len(split_set.trials) == 10 and split_set.trials[3].train_ids == tuple(
+        cells[0, 3].ravel().tolist()
+    )
     assert len(split_set.trials[0].test_ids) == 125
     again = split_set_from_dict(json.loads(dump(split_set)), "roundtrip")
     assert again.trials == split_set.trials
