@@ -34,11 +34,13 @@ def test_wheel_ships_and_finds_builtin_definitions(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "harness/_builtin/methods/hsv-hist/method.yaml" in names
     assert "harness/_builtin/protocols/single.yaml" in names
+    assert any(n.startswith("harness/_builtin/results/reported/") and n.endswith(".csv") for n in names)
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
     code = (
         "import harness, harness.resources as r; from harness.methods import METHODS; "
-        "from harness.protocols import PROTOCOLS; "
+        "from harness.protocols import PROTOCOLS; from harness.reported import load_reported; "
+        "assert len(load_reported()) > 500; "
         "print(harness.__file__); print(r.builtin_dir('methods')); print(METHODS.names(), PROTOCOLS.names())"
     )
     result = subprocess.run(

@@ -19,7 +19,11 @@ def print_outcomes(outcomes, title: str) -> None:
     for outcome in outcomes:
         record = outcome.record
         m = record.metrics
-        cells = [f"{100 * m[k]:.1f}" if k in m else "-" for k in ("R1", "R5", "R10", "mAP", "mINP")]
+        std = record.metrics_std
+        cells = [
+            (f"{100 * m[k]:.1f}" + (f" ± {100 * std[k]:.1f}" if k in std else "")) if k in m else "-"
+            for k in ("R1", "R5", "R10", "mAP", "mINP")
+        ]
         table.add_row(record.protocol.leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
     out.print(table)
     for outcome in outcomes:

@@ -157,7 +157,7 @@ def _forward(method: MethodAdapter, images: torch.Tensor, camids, settings: Extr
     images = images.to(method.device, non_blocking=True)
     if settings.channels_last:
         images = images.contiguous(memory_format=torch.channels_last)
-    cams = camids if method.card.needs_camids else None
+    cams = camids if method.needs_camids else None
     features = method.encode_image(images, cams)
     if settings.flip:
         features = (features + method.encode_image(torch.flip(images, dims=[3]), cams)) / 2

@@ -49,5 +49,5 @@ def probe_dim(method) -> int:
 
     height, width = method.input_size
     batch = torch.zeros(1, 3, height, width)
-    camids = torch.zeros(1, dtype=torch.long) if method.card.needs_camids else None
+    camids = torch.zeros(1, dtype=torch.long) if method.needs_camids else None
     return int(method.encode_image(batch, camids).shape[-1])

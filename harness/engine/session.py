@@ -149,23 +149,33 @@ def record_phase(
     timings[f"{phase}_compute"] = encoded.stats.compute_s
 
 
-def keep_valid(
-    manifest: Manifest, encoded: Encoded, role: str, method: str
-) -> tuple[Manifest, np.ndarray, list[dict[str, str]]]:
-    """Drop undecodable items (``--on-bad-image skip``), check the rest are finite.
+def combine_roles(
+    manifests: dict[str, Manifest], encoded: dict[str, Encoded], method: str
+) -> tuple[np.ndarray, set[str], list[dict[str, str]]]:
+    """All rows (roles in order), the paths of undecodable items and the skip list.
 
-    Returns the kept manifest, its embeddings and the skipped items as ``{role, path, reason}``.
+    Decodable rows must be finite (:func:`check_finite` raises otherwise, before any scoring).
+    Skipped items are listed as ``{role, path, reason}``.
     """
+    skipped, bad_paths, blocks = [], set(), []
+    for role, manifest in manifests.items():
+        enc = encoded[role]
+        for row, why in sorted(enc.bad.items()):
+            skipped.append({"role": role, "path": manifest[row].path, "reason": why})
+            bad_paths.add(manifest[row].path)
+        keep = np.flatnonzero(enc.valid)
+        check_finite(enc.features[keep], [manifest[i].path for i in keep], role, method)
+        blocks.append(enc.features)
+    return np.concatenate(blocks, axis=0), bad_paths, skipped
+
+
+def drop_paths(eval_set, paths: set[str]):
+    """``eval_set`` (a :class:`harness.protocols.trials.EvalSet`) without the items at ``paths``."""
+    import dataclasses
+
     from harness.data.manifest import Manifest
 
-    skipped = [
-        {"role": role, "path": manifest[row].path, "reason": why} for row, why in sorted(encoded.bad.items())
-    ]
-    if skipped:
-        keep = encoded.valid
-        manifest = Manifest([item for item, ok in zip(manifest, keep, strict=True) if ok], name=manifest.name)
-        features = encoded.features[keep]
-    else:
-        features = encoded.features
-    check_finite(features, manifest.paths, role, method)
-    return manifest, features, skipped
+    def keep(manifest: Manifest) -> Manifest:
+        return Manifest([it for it in manifest if it.path not in paths], name=manifest.name)
+
+    return dataclasses.replace(eval_set, query=keep(eval_set.query), gallery=keep(eval_set.gallery))

@@ -45,7 +45,7 @@ def tower_parameters(method, input_size: tuple[int, int] | None = None, text: st
     model = method.model
     height, width = input_size or method.input_size
     image = torch.zeros(1, 3, height, width, device=method.device)
-    camids = torch.zeros(1, dtype=torch.long, device=method.device) if method.card.needs_camids else None
+    camids = torch.zeros(1, dtype=torch.long, device=method.device) if method.needs_camids else None
     counts: dict[str, int | None] = {
         "total": count_parameters(model),
         "image": reached_parameters(model, lambda: model.encode_image(image, camids)),

@@ -44,7 +44,7 @@ def profile_method(method, settings: ProfileSettings | None = None) -> dict[str,
     device = method.device
     camids = (
         (lambda n: torch.zeros(n, dtype=torch.long, device=device))
-        if method.card.needs_camids
+        if method.needs_camids
         else (lambda n: None)
     )
     one = torch.zeros(1, 3, height, width, device=device)

@@ -90,13 +90,13 @@ def test_run_stops_at_the_first_bad_image_or_skips_and_lists(tiny_world: Path, t
         cache_chunk_rows=16,
     )
     with pytest.raises(DataError) as info:
-        run_protocol("single", "hsv-hist", options)
+        run_protocol("single", "hsv-hist", options, legs=["market1501"])
     first = min(damaged.values())
     assert str(info.value).startswith(f"{first}: ")
     assert "--on-bad-image skip" in str(info.value)
 
     options.on_bad_image = "skip"
-    record = run_protocol("single", "hsv-hist", options)[0].record
+    record = run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record
     listed = {item["path"]: item["reason"] for item in record.engine["skipped"]}
     assert set(listed) == set(damaged.values())
     for reason, path in damaged.items():
@@ -107,7 +107,7 @@ def test_run_stops_at_the_first_bad_image_or_skips_and_lists(tiny_world: Path, t
     assert any("3 undecodable images were skipped" in note for note in record.notes)
 
     # the skip list is stored in the cache: a cached re-run skips the same items, an error run still stops
-    again = run_protocol("single", "hsv-hist", options)[0].record
+    again = run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record
     assert (
         again.engine["encode"]["gallery"]["cache"] == "hit"
         and again.engine["skipped"] == record.engine["skipped"]
@@ -115,4 +115,4 @@ def test_run_stops_at_the_first_bad_image_or_skips_and_lists(tiny_world: Path, t
     assert again.metrics == record.metrics
     options.on_bad_image = "error"
     with pytest.raises(DataError, match="recorded in the embedding cache"):
-        run_protocol("single", "hsv-hist", options)
+        run_protocol("single", "hsv-hist", options, legs=["market1501"])

@@ -44,6 +44,8 @@ def _command(world: Path, out: Path, cache: Path | None, batch: int = 1) -> list
         "--no-progress",
         "--cache-chunk-rows",
         str(CHUNK_ROWS),
+        "--leg",
+        "market1501",
     ]
     return cmd + (["--cache-dir", str(cache)] if cache else ["--no-cache"])
 
@@ -67,7 +69,7 @@ def reference(tiny_world: Path, tmp_path_factory) -> dict:
     options = RunOptions(
         data_root=tiny_world, out_dir=tmp_path_factory.mktemp("ref"), device="cpu", no_cache=True
     )
-    return run_protocol("single", "hsv-hist", options)[0].record.model_dump(mode="json")
+    return run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record.model_dump(mode="json")
 
 
 @pytest.mark.slow

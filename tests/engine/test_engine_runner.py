@@ -23,13 +23,13 @@ def _options(tiny_world: Path, tmp_path: Path, **changes) -> RunOptions:
 
 
 def test_cached_rerun_same_metrics_and_no_timing(tiny_world: Path, tmp_path: Path) -> None:
-    first = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))[0].record
+    first = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path), legs=["market1501"])[0].record
     assert first.engine["encode"]["gallery"]["cache"] == "miss"
     assert first.timings_s["encode_gallery"] > 0
     assert first.timings_s["encode_gallery_compute"] >= 0 and first.timings_s["encode_gallery_data_wait"] >= 0
-    second = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path, out_dir=tmp_path / "o2"))[
-        0
-    ].record
+    second = run_protocol(
+        "single", "hsv-hist", _options(tiny_world, tmp_path, out_dir=tmp_path / "o2"), legs=["market1501"]
+    )[0].record
     assert second.metrics == first.metrics and second.cmc == first.cmc
     for role in ("query", "gallery"):
         assert second.engine["encode"][role]["cache"] == "hit"
@@ -41,7 +41,7 @@ def test_cached_rerun_same_metrics_and_no_timing(tiny_world: Path, tmp_path: Pat
 
 def test_no_cache_writes_nothing(tiny_world: Path, tmp_path: Path) -> None:
     options = _options(tiny_world, tmp_path, no_cache=True, profile=True)
-    record = run_protocol("single", "hsv-hist", options)[0].record
+    record = run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record
     assert record.engine["encode"]["query"]["cache"] == "disabled"
     assert record.cost["params"]["total"] == 0 and record.cost["input_size"] == [128, 64]
     assert record.engine["settings"]["cache"] is None
@@ -60,7 +60,7 @@ def test_nan_embeddings_stop_before_scoring(tiny_world: Path, tmp_path: Path, mo
 
     monkeypatch.setattr(StripeHSVHistogram, "encode_image", poisoned)
     with pytest.raises(MetricError) as info:
-        run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path, no_cache=True))
+        run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path, no_cache=True), legs=["market1501"])
     message = str(info.value)
     assert "2 of 32 query embeddings are not finite (2 with NaN" in message
     assert "0001_c" in message or ".jpg" in message
@@ -73,9 +73,16 @@ def test_unwritable_output_fails_before_any_work(tiny_world: Path, tmp_path: Pat
     calls = []
     monkeypatch.setattr("harness.methods.load.load_method", lambda *a, **k: calls.append(1))
     with pytest.raises(ConfigError, match=r"output directory .*file/out is not writable"):
-        run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path, out_dir=blocker / "out"))
+        run_protocol(
+            "single", "hsv-hist", _options(tiny_world, tmp_path, out_dir=blocker / "out"), legs=["market1501"]
+        )
     with pytest.raises(ConfigError, match=r"cache directory .* is not writable"):
-        run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path, cache_dir=blocker / "cache"))
+        run_protocol(
+            "single",
+            "hsv-hist",
+            _options(tiny_world, tmp_path, cache_dir=blocker / "cache"),
+            legs=["market1501"],
+        )
     assert calls == []
 
 
@@ -83,19 +90,19 @@ def test_too_little_disk_fails_before_encoding(tiny_world: Path, tmp_path: Path,
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr("harness.engine.preflight.shutil.disk_usage", lambda p: usage(10**9, 10**9, 10**6))
     with pytest.raises(ConfigError, match="not enough free disk for the embedding cache"):
-        run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))
+        run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path), legs=["market1501"])
     assert not list((tmp_path / "cache").rglob("chunk-*"))
 
 
 def test_fully_cached_rerun_never_builds_the_network(tiny_world: Path, tmp_path: Path, monkeypatch) -> None:
-    first = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))[0].record
+    first = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path), legs=["market1501"])[0].record
     assert first.timings_s["load_method"] is not None
 
     def refuse(*args, **kwargs):
         raise AssertionError("load_method must not run when every embedding is cached")
 
     monkeypatch.setattr("harness.methods.load.load_method", refuse)
-    again = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path))[0].record
+    again = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path), legs=["market1501"])[0].record
     assert again.metrics == first.metrics and again.timings_s["load_method"] is None
     assert "load_method: the network was not built, every embedding came from the cache" in again.notes
     assert again.method.model_dump() == first.method.model_dump()
