@@ -91,7 +91,15 @@ class MethodAdapter:
             "interpolation": self.card.interpolation,
             "mean": list(self.card.mean) if self.card.mean else None,
             "std": list(self.card.std) if self.card.std else None,
+            "normalization": self.normalization,
         }
+
+    @property
+    def normalization(self) -> str:
+        """``mean-std`` (the card's mean/std, if any) or ``instance``: per-image, per-channel
+        standardisation as ``nn.InstanceNorm2d(3, affine=False)`` (biased variance, eps 1e-5), used
+        by CMDG. Read from the card's ``normalization`` field when the card schema has one."""
+        return getattr(self.card, "normalization", None) or "mean-std"
 
     def identity(self) -> dict[str, Any]:
         """What identifies this method's embeddings (recorded in results, hashed by the cache)."""
@@ -117,6 +125,10 @@ class MethodAdapter:
             rgb = rgb.resize((width, height), resample=_RESAMPLE[self.card.interpolation])
         array = np.asarray(rgb, dtype=np.float32) / 255.0
         tensor = torch.from_numpy(array.transpose(2, 0, 1).copy())
+        if self.normalization == "instance":
+            mean = tensor.mean(dim=(1, 2), keepdim=True)
+            var = tensor.var(dim=(1, 2), unbiased=False, keepdim=True)
+            return (tensor - mean) / torch.sqrt(var + 1e-5)
         if self.card.mean is not None:
             mean = torch.tensor(self.card.mean, dtype=torch.float32).view(3, 1, 1)
             std = torch.tensor(self.card.std or (1.0, 1.0, 1.0), dtype=torch.float32).view(3, 1, 1)

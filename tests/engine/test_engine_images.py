@@ -116,3 +116,25 @@ def test_run_stops_at_the_first_bad_image_or_skips_and_lists(tiny_world: Path, t
     options.on_bad_image = "error"
     with pytest.raises(DataError, match="recorded in the embedding cache"):
         run_protocol("single", "hsv-hist", options, legs=["market1501"])
+
+
+def test_instance_normalisation_matches_instancenorm2d(tmp_path: Path) -> None:
+    import torch
+
+    from harness.methods.adapter import MethodAdapter, WeightsInfo
+    from harness.methods.registry import get_card
+
+    card = get_card("hsv-hist").model_copy(update={"normalization": "instance", "input_size": (64, 32)})
+    method = MethodAdapter(
+        card,
+        torch.nn.Identity(),
+        variant=None,
+        weights=WeightsInfo(kind="weights-free"),
+        device=torch.device("cpu"),
+    )
+    image, _ = decode_rgb(str(write_convertible(tmp_path)["rgb"]))
+    got = method.preprocess(image)
+    plain = torch.from_numpy(np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255.0)
+    expected = torch.nn.InstanceNorm2d(3, affine=False)(plain[None])[0]
+    assert torch.allclose(got, expected, atol=1e-5)
+    assert method.preprocess_config()["normalization"] == "instance"
