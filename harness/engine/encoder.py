@@ -81,9 +81,10 @@ def make_key(
 
     Random-init weights have no checkpoint hash; they are identified by the torch seed in force
     (``torch.initial_seed()``, which the runner resets before building each leg's network) and the
-    torch version.
+    torch version. The card's resolved ``family_config`` (the network's construction) is hashed
+    too, so editing a card without bumping its ``adapter_version`` cannot reuse stale vectors.
     """
-    extra = {}
+    extra: dict = {"family_config": method.card.family_config_for(method.variant)}
     if method.weights.kind == "random-init":
         import torch
 
@@ -235,3 +236,73 @@ def _encode_uncached(method, paths, camids, settings, advance) -> Encoded:
     features = np.concatenate(feats) if feats else np.zeros((0, 0), np.float32)
     mask = np.concatenate(valid) if valid else np.zeros(0, bool)
     return Encoded(features=features, valid=mask, bad=bad, status="disabled", stats=stats)
+
+
+def encode_texts(
+    method: MethodAdapter,
+    texts: Sequence[str],
+    *,
+    role: str,
+    store: EmbeddingStore | None,
+    batch_size: int = 256,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Callable[[int], None] | None = None,
+) -> Encoded:
+    """Text embeddings of ``texts`` (rows in order) for ``role``, cached like image embeddings.
+
+    The key's items are the texts' sha256 (:func:`harness.cache.keys.texts_digest`) and its
+    modality is ``text``; the method identity covers the tokenizer through the card and its
+    family configuration.
+    """
+    import time
+
+    from harness.cache.keys import texts_digest
+
+    advance = progress or (lambda n: None)
+    stats = ExtractStats()
+
+    def compute(start: int, stop: int) -> np.ndarray:
+        tick = time.perf_counter()
+        rows = [
+            method.encode_text(list(texts[s : min(stop, s + batch_size)])).cpu().numpy()
+            for s in range(start, stop, batch_size)
+        ]
+        stats.compute_s += time.perf_counter() - tick
+        stats.wall_s += time.perf_counter() - tick
+        stats.images += stop - start
+        advance(stop - start)
+        return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
+
+    if store is None:
+        features = compute(0, len(texts)) if texts else np.zeros((0, 0), np.float32)
+        return Encoded(features, np.ones(len(texts), bool), {}, "disabled", stats=stats)
+    key = EmbeddingKey(
+        method=method.identity(),
+        modality="text",
+        role=role,
+        tta="none",
+        items=texts_digest(texts),
+        n_items=len(texts),
+        extra={"family_config": method.card.family_config_for(method.variant)},
+    )
+    entry = store.entry(key)
+    with entry.lock():
+        meta = entry.open(key, chunk_rows=chunk_rows, describe={"first_text": texts[0] if texts else None})
+        chunks = []
+        missing = 0
+        for index, (start, stop) in enumerate(entry.ranges(meta)):
+            chunk = entry.read_chunk(meta, index)
+            if chunk is None:
+                missing += 1
+                features = compute(start, stop)
+                entry.write_chunk(index, start, features, np.ones(stop - start, bool), {})
+                chunk = entry.read_chunk(meta, index)
+            else:
+                advance(stop - start)
+            chunks.append(chunk)
+        features = np.concatenate([c.embeddings for c in chunks]) if chunks else np.zeros((0, 0), np.float32)
+        if chunks and not meta.get("complete"):
+            entry.mark_complete(meta, features.shape[1])
+    entry.touch_used()
+    status = "hit" if not missing else ("miss" if missing == len(chunks) else "partial")
+    return Encoded(features, np.ones(len(texts), bool), {}, status, key.digest, len(chunks), missing, stats)

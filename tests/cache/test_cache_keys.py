@@ -57,6 +57,7 @@ def test_same_inputs_same_key(items) -> None:
         {"interpolation": "bicubic"},
         {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)},
         {"test_feature": "a different tensor"},
+        {"family_config": {"stripes": 8}},
         {"dtype": "bf16"},
         {"weights": WeightsInfo(kind="checkpoint", sha256="ab" * 32)},
         {"weights": WeightsInfo(kind="random-init")},

@@ -142,3 +142,22 @@ def test_profile_cli_prints_table_and_writes_json(cli, tmp_path) -> None:
     assert cost["input_size"] == [64, 32] and cost["params"]["total"] == 0
     bad = cli.invoke(app, ["profile", "-m", "hsv-hist", "--input", "64by32"])
     assert bad.exit_code == 2 and "HEIGHTxWIDTH" in bad.output
+
+
+def test_text_embeddings_are_cached_by_text_and_role(tmp_path) -> None:
+    import numpy as np
+
+    from harness.cache.store import EmbeddingStore
+    from harness.engine.encoder import encode_texts
+
+    method = _adapter(TwoTowers())
+    store = EmbeddingStore(tmp_path)
+    texts = [f"a person in a {c} shirt" for c in ("red", "blue", "green", "long white")]
+    first = encode_texts(method, texts, role="query", store=store, batch_size=3, chunk_rows=2)
+    assert first.status == "miss" and first.chunks_total == 2 and first.features.shape == (4, 16)
+    again = encode_texts(method, texts, role="query", store=store)
+    assert again.status == "hit" and np.array_equal(again.features, first.features)
+    assert encode_texts(method, texts, role="gallery", store=store).key != first.key
+    assert encode_texts(method, texts[::-1], role="query", store=store).status == "miss"
+    direct = method.encode_text(texts).numpy()
+    assert np.allclose(first.features, direct, atol=1e-6)
