@@ -123,3 +123,31 @@ def test_random_init_embeddings_are_keyed_by_seed(hsv, market) -> None:
     torch.manual_seed(1)
     b = make_key(method, query.paths, query.camids.tolist(), role="query", tta="none")
     assert a.digest != b.digest and a.extra["random_init"]["torch_seed"] == 0
+
+
+def test_bad_option_values_fail_before_work(cli, tiny_world: Path, tmp_path: Path) -> None:
+    from harness.cli.app import app
+
+    args = [
+        "run",
+        "-p",
+        "single",
+        "-m",
+        "hsv-hist",
+        "--leg",
+        "market1501",
+        "--data-root",
+        str(tiny_world),
+        "--out",
+        str(tmp_path / "o"),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--no-progress",
+    ]
+    result = cli.invoke(app, [*args, "--on-bad-image", "ignore"])
+    assert result.exit_code == 2 and "--on-bad-image must be 'error' or 'skip'" in result.output
+    assert not (tmp_path / "c").exists()
+    result = cli.invoke(app, [*args, "--flip", "--cache-chunk-rows", "16"])
+    assert result.exit_code == 0, result.output
+    record = (tmp_path / "o" / "hsv-hist" / "single" / "market1501.json").read_text()
+    assert '"tta": "flip"' in record
