@@ -21,6 +21,7 @@ from harness.engine.encoder import Encoded, encode_images
 from harness.engine.extract import ExtractSettings
 from harness.engine.numerics import check_finite
 from harness.engine.preflight import cache_bytes_estimate, check_free_space, check_writable, probe_dim
+from harness.errors import ConfigError
 
 if TYPE_CHECKING:
     from harness.data.manifest import Manifest
@@ -51,6 +52,11 @@ class EngineSession:
             on_bad_image=options.on_bad_image,
         )
         check_writable(Path(options.out_dir), "output directory", "--out")
+        if options.no_cache and dist is not None and dist.world_size > 1:
+            raise ConfigError(
+                "sharded extraction under torchrun needs the embedding cache (ranks meet through it); "
+                "drop --no-cache"
+            )
         store = None
         if not options.no_cache:
             root = cache_dir(options.cache_dir)

@@ -151,3 +151,12 @@ def test_bad_option_values_fail_before_work(cli, tiny_world: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     record = (tmp_path / "o" / "hsv-hist" / "single" / "market1501.json").read_text()
     assert '"tta": "flip"' in record
+
+
+def test_torchrun_without_cache_is_refused(tmp_path: Path) -> None:
+    from harness.engine.distributed import DistContext
+    from harness.engine.session import EngineSession
+
+    options = RunOptions(data_root=tmp_path, out_dir=tmp_path / "o", no_cache=True)
+    with pytest.raises(ConfigError, match="needs the embedding cache"):
+        EngineSession.from_options(options, DistContext(rank=0, world_size=2, local_rank=0))
