@@ -12,3 +12,4 @@ from harness.registry import Registry
 
 FAMILIES: Registry[Any] = Registry("architecture family")
 FAMILIES.register("hsv-hist", "harness.models.hsv_hist:build")
+FAMILIES.register("attr-match", "harness.models.attr_match:build")
