@@ -7,7 +7,7 @@ import logging
 import typer
 
 from harness import __version__
-from harness.cli import data_cmd, demo_cmd, list_cmd, run_cmd, show_cmd
+from harness.cli import data_cmd, demo_cmd, list_cmd, run_cmd, show_cmd, text_cmd
 
 app = typer.Typer(
     name="harness",
@@ -21,6 +21,7 @@ app.command("run")(run_cmd.run_command)
 app.command("demo")(demo_cmd.demo_command)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(show_cmd.app, name="show")
+app.add_typer(text_cmd.app, name="text")
 
 
 def _version(value: bool) -> None:

@@ -3,8 +3,8 @@ repeat, score text-to-image (and image-to-text), and write one result record per
 
 Called by :func:`harness.runner.run_protocol` for legs with ``query_modality: text``. Records are
 named after the leg; when the protocol sweeps mask ratios (``text.mask_ratios`` other than
-``[0.0]``) each ratio gets its own record, leg ``<leg>@mask<ratio>`` (e.g. ``cuhk-pedes@mask0.0``, ``cuhk-pedes@mask0.3``),
-and ``protocol.test.text_mask`` holds the ratio, strategy, token, repeats and seed.
+``[0.0]``) each ratio gets its own record, leg ``<leg>@mask<ratio>`` (``cuhk-pedes@mask0.0``,
+``cuhk-pedes@mask0.3``), and ``protocol.test.text_mask`` holds the ratio, strategy, token, repeats and seed.
 
 Embeddings are memoised for the duration of one ``run_protocol`` call (:class:`EmbeddingMemo`), keyed
 by the method's identity (which includes the checkpoint hash), the content and, for text, the mask
