@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -148,7 +149,8 @@ class AttributeMatcher(nn.Module):
         batch, _, height, width = images.shape
         images = images.float().clamp(0.0, 1.0)
         pixels = images.permute(0, 2, 3, 1)  # B H W 3
-        dist = ((pixels.unsqueeze(-2) - self.prototypes) ** 2).sum(-1)  # B H W K
+        protos = self.prototypes.to(images.device)
+        dist = (pixels**2).sum(-1, keepdim=True) - 2 * pixels @ protos.T + (protos**2).sum(-1)  # B H W K
         soft = torch.softmax(-dist / (2 * self.tau**2), dim=-1)
         x = (torch.arange(width, device=images.device, dtype=torch.float32) + 0.5) / width - 0.5
         centre = torch.exp(-0.5 * (x / self.hist.centre_sigma) ** 2).view(1, 1, width)
@@ -192,14 +194,15 @@ class AttributeMatcher(nn.Module):
 
     def encode_text(self, tokens: torch.Tensor) -> torch.Tensor:
         """``[B, L]`` word ids -> ``[B, stripes * colours]`` expected band colours, L2-normalised."""
-        regions = list(REGIONS)
-        out = torch.zeros(tokens.shape[0], self.stripes, len(self.colours), device=tokens.device)
-        bands = self.band_weights.to(tokens.device)
+        regions = {name: i for i, name in enumerate(REGIONS)}
+        bands = self.band_weights.cpu().numpy()
+        out = np.zeros((tokens.shape[0], self.stripes, len(self.colours)), dtype=np.float32)
         for b, row in enumerate(tokens.tolist()):
             for region, colour in self.attributes(row):
-                out[b, :, colour] += bands[regions.index(region)]
-        out = out / out.sum(-1, keepdim=True).clamp(min=1e-12)
-        return nn.functional.normalize(out.sqrt().reshape(tokens.shape[0], -1), dim=1)
+                out[b, :, colour] += bands[regions[region]]
+        out /= np.maximum(out.sum(-1, keepdims=True), 1e-12)
+        flat = torch.from_numpy(np.sqrt(out).reshape(tokens.shape[0], -1)).to(tokens.device)
+        return nn.functional.normalize(flat, dim=1)
 
 
 def build(config: Mapping[str, Any]) -> AttributeMatcher:

@@ -117,14 +117,12 @@ def _check(df: pd.DataFrame, required: Sequence[str] = REQUIRED) -> None:
         raise ResultError(
             f"results mix textmask protocol versions {versions}; tabulate one version at a time"
         )
-    keys = ["method", "dataset", "ratio", "metric"]
+    keys = [c for c in required if c != "value"]
     duplicated = df[df.duplicated(keys, keep=False)]
     if not duplicated.empty:
         first = duplicated.iloc[0]
-        raise ResultError(
-            f"two results for method {first['method']!r}, dataset {first['dataset']!r}, ratio "
-            f"{first['ratio']}, metric {first['metric']!r}; keep one record per cell"
-        )
+        cell = ", ".join(f"{k} {first[k]!r}" for k in keys)
+        raise ResultError(f"two results for {cell}; keep one record per cell")
 
 
 def textmask_table(
