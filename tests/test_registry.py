@@ -75,3 +75,13 @@ def test_importing_harness_does_not_import_torch() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_public_api_is_reexported_lazily() -> None:
+    import harness
+    from harness.methods.load import load_method
+
+    assert harness.load_method is load_method
+    assert callable(harness.run_protocol) and callable(harness.load_results)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        harness.nope  # noqa: B018

@@ -7,7 +7,18 @@ import logging
 import typer
 
 from harness import __version__
-from harness.cli import data_cmd, demo_cmd, list_cmd, run_cmd, show_cmd, text_cmd
+from harness.cli import (
+    check_cmd,
+    data_cmd,
+    demo_cmd,
+    leaderboard_cmd,
+    list_cmd,
+    plot_cmd,
+    report_cmd,
+    run_cmd,
+    show_cmd,
+    text_cmd,
+)
 
 app = typer.Typer(
     name="harness",
@@ -19,8 +30,12 @@ app = typer.Typer(
 app.command("list")(list_cmd.list_command)
 app.command("run")(run_cmd.run_command)
 app.command("demo")(demo_cmd.demo_command)
+app.command("report")(report_cmd.report_command)
+app.command("check")(check_cmd.check_command)
+app.command("leaderboard")(leaderboard_cmd.leaderboard_command)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(show_cmd.app, name="show")
+app.add_typer(plot_cmd.app, name="plot")
 app.add_typer(text_cmd.app, name="text")
 
 

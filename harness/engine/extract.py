@@ -67,7 +67,7 @@ def extract_image_features(
     )
     chunks: list[np.ndarray] = []
     for images, camids in loader:
-        features = method.encode_image(images, camids if method.card.needs_camids else None)
+        features = method.encode_image(images, camids if method.needs_camids else None)
         chunks.append(features.cpu().numpy().astype(np.float32, copy=False))
         if progress is not None:
             progress(len(images))

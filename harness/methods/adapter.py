@@ -76,6 +76,11 @@ class MethodAdapter:
         return self.card.input_size
 
     @property
+    def needs_camids(self) -> bool:
+        """Whether the network uses camera ids (SIE); variants may differ from the card's default."""
+        return bool(getattr(self.model, "needs_camids", self.card.needs_camids))
+
+    @property
     def has_text(self) -> bool:
         return "text" in self.card.modalities
 
@@ -131,7 +136,7 @@ class MethodAdapter:
         """Embeddings ``[B, D]`` (float32) of a preprocessed batch."""
         import torch
 
-        if self.card.needs_camids and camids is None:
+        if self.needs_camids and camids is None:
             raise ConfigError(f"method {self.name!r} needs camera ids for its camera embedding (SIE)")
         with torch.inference_mode(), self._autocast():
             batch = batch.to(self.device, non_blocking=True)

@@ -1,0 +1,62 @@
+"""``harness report --table NAME``: a seed paper's table in its own layout, optionally with measured rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from harness.cli.console import err, handle_errors, out
+
+
+@handle_errors
+def report_command(
+    table: str = typer.Option(None, "--table", "-t", help="Table name, e.g. retext-t6 (see --list)."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or html."),
+    with_measured: Path = typer.Option(
+        None, "--with-measured", help="Results folder whose records are placed beside the reported rows."
+    ),
+    allow_nonreportable: bool = typer.Option(
+        False,
+        "--allow-nonreportable",
+        help="Show measured results from random-init weights or synthetic data (marked with †).",
+    ),
+    out_file: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
+) -> None:
+    """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""
+    from harness.errors import ConfigError
+    from harness.reports.build import build_table
+    from harness.reports.io import write_text_atomic
+    from harness.reports.measured import load_measured
+    from harness.reports.names import table_names
+    from harness.reports.render import FORMATS, render
+
+    if list_tables:
+        listing = Table("table", "label", "kind", "caption", title="Tables (harness report --table NAME)")
+        for t in table_names():
+            listing.add_row(t.name, f"{t.paper} {t.label}", t.kind, t.caption)
+        out.print(listing)
+        return
+    if not table:
+        raise ConfigError("give --table NAME (or --list to see the tables)")
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    measured = load_measured(with_measured) if with_measured else None
+    built = build_table(table, measured, allow_nonreportable=allow_nonreportable)
+    if (
+        measured is not None
+        and not any(r.kind == "measured" for r in built.rows())
+        and not any(c.measured_method for c in built.columns)
+    ):
+        err.print(
+            f"[yellow]warning:[/] no record in {with_measured} matches a cell of {built.name} "
+            "(protocol, training sets, test dataset, metric and setting must agree)"
+        )
+    text = render(built, fmt)
+    if out_file:
+        write_text_atomic(out_file, text)
+        err.print(f"wrote {out_file}")
+    else:
+        typer.echo(text, nl=False)

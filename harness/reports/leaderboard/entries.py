@@ -1,0 +1,139 @@
+"""Leaderboard entries: one per (method, protocol, training sets, target, setting), reported or measured.
+
+Reported entries come from the comparison, robustness and complexity tables (ablations, statistics
+and printed Average columns are left out); measured entries from result records (metrics x100).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.reported import load_reported, paper_info, table_meta
+from harness.reported.schema import split_sets
+from harness.reports.measured import Measured, from_record
+from harness.results.io import iter_record_paths, read_record
+from harness.results.schema import ResultRecord
+
+METRIC_COLUMNS = ("R1", "R5", "R10", "mAP", "mINP")
+LEADERBOARD_KINDS = frozenset({"comparison", "robustness", "complexity"})
+
+
+@dataclass
+class Entry:
+    """One leaderboard row."""
+
+    protocol: str
+    method: str
+    source: str
+    """``reported`` or ``measured``."""
+    train: tuple[str, ...]
+    target: str
+    setting: str
+    metrics: dict[str, float]
+    reference: str
+    """Reported: "<paper method> <table label>"; measured: the record's path inside the site."""
+    detail: str = ""
+    """Reported: the seed line; measured: a provenance summary."""
+    reportable: bool = True
+    why_not: str = ""
+    record_path: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    """Metric values as displayed: reported ones exactly as printed, measured ones with 2 decimals."""
+
+    def text(self, metric: str) -> str:
+        if metric in self.texts:
+            return self.texts[metric]
+        value = self.metrics.get(metric)
+        return "" if value is None else f"{value:.2f}"
+
+
+def reported_entries() -> list[Entry]:
+    """Entries for every reported line of a comparison/robustness/complexity table (Average excluded)."""
+    df = load_reported()
+    df = df[(df["status"] == "reported") & df["metric"].isin(METRIC_COLUMNS) & (df["target"] != "average")]
+    entries: dict[tuple, Entry] = {}
+    for rec in df.itertuples(index=False):
+        meta = table_meta(rec.paper, rec.table)
+        if meta.kind not in LEADERBOARD_KINDS:
+            continue
+        key = (
+            rec.paper,
+            rec.table,
+            rec.row,
+            rec.method,
+            rec.protocol,
+            rec.training_set,
+            rec.target,
+            rec.setting,
+        )
+        entry = entries.get(key)
+        if entry is None:
+            info = paper_info(rec.paper)
+            entry = entries[key] = Entry(
+                protocol=str(rec.protocol),
+                method=str(rec.method),
+                source="reported",
+                train=tuple(split_sets(str(rec.training_set))),
+                target=str(rec.target),
+                setting="" if rec.setting == "single" else str(rec.setting),  # single-model = no re-ranking
+                metrics={},
+                reference=f"{info.method} {meta.label}",
+                detail=f"{info.seed_file} line {rec.source_line}",
+            )
+        entry.metrics[str(rec.metric)] = float(rec.value)
+        entry.texts[str(rec.metric)] = str(rec.value_text)
+    return list(entries.values())
+
+
+def _provenance(record: ResultRecord) -> str:
+    p = record.provenance
+    sha = (p.git_sha or "unknown")[:10] + ("+dirty" if p.git_dirty else "")
+    return (
+        f"harness {p.harness_version}, git {sha}, {p.device_name or p.device}, torch {p.torch}, "
+        f"{p.timestamp_utc}; weights {record.method.weights}; {record.counts.n_query} queries / "
+        f"{record.counts.n_gallery} gallery"
+    )
+
+
+def measured_entry(record: ResultRecord, measured: Measured, record_path: str) -> Entry:
+    """The entry of one result record; ``record_path`` is where the page links to it."""
+    return Entry(
+        protocol=measured.protocol,
+        method=measured.method,
+        source="measured",
+        train=tuple(sorted(measured.train)),
+        target=measured.target,
+        setting=_setting(measured),
+        metrics={k: v for k, v in measured.metrics.items() if k in METRIC_COLUMNS},
+        reference=record_path,
+        detail=_provenance(record),
+        reportable=not measured.nonreportable,
+        why_not=measured.why_not_reportable if measured.nonreportable else "",
+        record_path=record_path,
+        extra={"leg": measured.leg},
+    )
+
+
+def _setting(m: Measured) -> str:
+    if m.mask_ratio is not None:
+        return f"mask_ratio={m.mask_ratio:g}"
+    return "re-ranking" if m.rerank else ""
+
+
+def load_records(results_dir: Path) -> list[tuple[Path, ResultRecord, Measured]]:
+    """``(path, record, flattened)`` for every record under ``results_dir``."""
+    out = []
+    for path in iter_record_paths(results_dir):
+        record = read_record(path)
+        out.append((path, record, from_record(record, path)))
+    return out
+
+
+def leaderboard_entries(measured: list[Entry] | None = None) -> dict[str, list[Entry]]:
+    """Reported entries plus ``measured`` ones, by protocol (sorted by name)."""
+    by_protocol: dict[str, list[Entry]] = {}
+    for entry in [*reported_entries(), *(measured or [])]:
+        by_protocol.setdefault(entry.protocol, []).append(entry)
+    return dict(sorted(by_protocol.items()))

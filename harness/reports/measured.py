@@ -1,0 +1,139 @@
+"""Measured result records in the terms of the reported tables.
+
+A record maps to a table cell through its protocol name, its training sets (``protocol.train``), its
+test dataset (``protocol.test.dataset``), the metric, and a *setting*: ``re-ranking`` when the
+evaluation re-ranks, ``mask_ratio=R`` for a ``textmask`` record. Metric fractions are scaled x100 so
+they read like the papers' percent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import ResultError
+from harness.results.io import iter_record_paths, read_record
+from harness.results.schema import ResultRecord
+
+PERCENT_METRICS = frozenset({"R1", "R5", "R10", "mAP", "mINP"})
+"""Record metrics stored as fractions; reports print them x100."""
+
+_RATIO_KEYS = ("mask_ratio", "ratio")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+@dataclass(frozen=True, eq=False)
+class Measured:
+    """One result record, flattened for table and plot lookups (metric values in percent)."""
+
+    method: str
+    protocol: str
+    leg: str
+    train: frozenset[str]
+    target: str
+    rerank: bool
+    mask_ratio: float | None
+    metrics: dict[str, float]
+    reportable: bool
+    synthetic: bool
+    path: str
+    cmc: tuple[float, ...] = ()
+    profile: dict | None = None
+
+    @property
+    def nonreportable(self) -> bool:
+        """True for random-init weights or synthetic data: such numbers are not comparable with papers."""
+        return not self.reportable or self.synthetic
+
+    @property
+    def why_not_reportable(self) -> str:
+        reasons = []
+        if not self.reportable:
+            reasons.append("record not reportable (e.g. random-init weights)")
+        if self.synthetic:
+            reasons.append("synthetic data")
+        return ", ".join(reasons)
+
+    def matches_setting(self, setting: str) -> bool:
+        """Whether this record was evaluated in a reported line's ``setting``."""
+        if setting in ("", "single"):
+            return not self.rerank and self.mask_ratio is None
+        if setting == "re-ranking":
+            return self.rerank and self.mask_ratio is None
+        if setting.startswith("mask_ratio="):
+            try:
+                wanted = float(setting.split("=", 1)[1])
+            except ValueError:
+                return False
+            return self.mask_ratio is not None and abs(self.mask_ratio - wanted) < 1e-9
+        return False
+
+
+def mask_ratio_of(record: ResultRecord) -> float | None:
+    """The text-mask ratio of a ``textmask`` record (None for other protocols).
+
+    Looked up as ``mask_ratio``/``ratio`` in ``protocol.test`` or ``protocol.evaluation``, else as the
+    last number in the leg name (``cuhk-pedes-mask0.3`` -> 0.3; a number above 1 is a percent: ``m30``
+    -> 0.3).
+    """
+    if record.protocol.name != "textmask":
+        return None
+    for block in (record.protocol.test, record.protocol.evaluation):
+        for key in _RATIO_KEYS:
+            if key in block and block[key] is not None:
+                return float(block[key])
+    numbers = _NUMBER.findall(record.protocol.leg)
+    if not numbers:
+        raise ResultError(
+            f"textmask record leg {record.protocol.leg!r}: no mask ratio in protocol.test, "
+            "protocol.evaluation or the leg name"
+        )
+    value = float(numbers[-1])
+    return value / 100 if value > 1 else value
+
+
+def method_label(record: ResultRecord) -> str:
+    """``name`` or ``name[variant]``: how a measured method is named in tables and plots."""
+    m = record.method
+    return f"{m.name}[{m.variant}]" if m.variant else m.name
+
+
+def from_record(record: ResultRecord, path: Path | str) -> Measured:
+    """Flatten one record (percent metrics, training-set names, setting)."""
+    metrics = {k: (100 * v if k in PERCENT_METRICS else v) for k, v in record.metrics.items()}
+    return Measured(
+        method=method_label(record),
+        protocol=record.protocol.name,
+        leg=record.protocol.leg,
+        train=frozenset(str(src.get("dataset")) for src in record.protocol.train),
+        target=str(record.protocol.test.get("dataset", "")),
+        rerank=bool(record.protocol.evaluation.get("rerank", False)),
+        mask_ratio=mask_ratio_of(record),
+        metrics=metrics,
+        reportable=record.reportable,
+        synthetic=record.provenance.synthetic_data,
+        path=str(path),
+        cmc=tuple(100 * x for x in record.cmc),
+        profile=_profile(record),
+    )
+
+
+def _profile(record: ResultRecord) -> dict | None:
+    raw = record.model_dump()
+    for key in ("profile",):
+        if isinstance(raw.get(key), dict):
+            return raw[key]
+    block = record.data.get("profile") if isinstance(record.data, dict) else None
+    return block if isinstance(block, dict) else None
+
+
+def load_measured(results_dir: Path) -> list[Measured]:
+    """Every record under ``results_dir`` (``<method>/<protocol>/<leg>.json``), flattened.
+
+    A missing folder raises :class:`ResultError`; an unreadable record raises it naming the file.
+    """
+    base = Path(results_dir)
+    if not base.is_dir():
+        raise ResultError(f"{base}: no such results folder (expected <method>/<protocol>/<leg>.json records)")
+    return [from_record(read_record(p), p) for p in iter_record_paths(base)]

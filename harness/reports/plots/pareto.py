@@ -1,0 +1,110 @@
+"""Accuracy against cost (GFLOPs, parameters, inference time) with the Pareto front.
+
+Input is a DataFrame with ``method``, the cost columns ``params_M`` / ``gflops`` / ``inference_time``
+and the accuracy columns ``R1`` / ``mAP`` (percent), plus optional ``source``. It comes from DGCMIA
+Table 3 (:func:`reported_complexity`) and from records that carry a profile block
+(:func:`measured_complexity`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.errors import ConfigError
+from harness.reported import load_reported
+from harness.reports.measured import Measured
+from harness.reports.plots.style import colour, figure, save
+
+COSTS = {"gflops": "GFLOPs", "params_M": "Parameters (M)", "inference_time": "Inference time (s)"}
+"""Cost columns and their axis labels (lower is better)."""
+
+_PROFILE_KEYS = {
+    "params_M": (("params_M", 1.0), ("params_m", 1.0), ("params", 1e-6)),
+    "gflops": (("gflops", 1.0), ("flops", 1e-9)),
+    "inference_time": (("inference_time", 1.0), ("inference_s", 1.0), ("time_s", 1.0)),
+}
+
+
+def reported_complexity() -> pd.DataFrame:
+    """DGCMIA Table 3 as one row per method: params_M, gflops, inference_time, R1, mAP (NaN if '-')."""
+    df = load_reported("dgcmia", "table3")
+    wide = df.pivot_table(index="method", columns="metric", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=[*COSTS, "R1", "mAP"]).reset_index()
+    wide.columns.name = None
+    wide["source"] = "reported"
+    return wide
+
+
+def measured_complexity(measured: list[Measured]) -> pd.DataFrame:
+    """Rows for records carrying a profile block (params/params_M, flops/gflops, inference time)."""
+    rows = []
+    for m in measured:
+        if not m.profile:
+            continue
+        row: dict[str, object] = {"method": m.method, "R1": m.metrics.get("R1"), "mAP": m.metrics.get("mAP")}
+        for column, options in _PROFILE_KEYS.items():
+            row[column] = next(
+                (float(m.profile[k]) * scale for k, scale in options if m.profile.get(k) is not None), np.nan
+            )
+        row["source"] = "measured"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["method", *COSTS, "R1", "mAP", "source"])
+
+
+def pareto_front(cost: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
+    """Indices of points no other point beats (lower or equal cost and higher or equal accuracy, one
+    strictly), sorted by cost. NaN points are ignored."""
+    cost, accuracy = np.asarray(cost, float), np.asarray(accuracy, float)
+    valid = np.flatnonzero(~(np.isnan(cost) | np.isnan(accuracy)))
+    front = []
+    for i in valid:
+        dominated = any(
+            cost[j] <= cost[i]
+            and accuracy[j] >= accuracy[i]
+            and (cost[j] < cost[i] or accuracy[j] > accuracy[i])
+            for j in valid
+        )
+        if not dominated:
+            front.append(i)
+    return np.array(sorted(front, key=lambda i: (cost[i], -accuracy[i])), dtype=int)
+
+
+def plot_pareto(
+    frame: pd.DataFrame, out: Path | str, *, cost: str = "gflops", accuracy: str = "R1", title: str = ""
+) -> list[Path]:
+    """Scatter ``accuracy`` against ``cost``, label every method, and draw the Pareto front."""
+    if cost not in COSTS:
+        raise ConfigError(f"cost {cost!r}: expected one of {', '.join(COSTS)}")
+    for column in ("method", cost, accuracy):
+        if column not in frame.columns:
+            raise ConfigError(f"complexity data has no column {column!r}")
+    data = frame.dropna(subset=[cost, accuracy]).reset_index(drop=True)
+    if data.empty:
+        raise ConfigError(f"no method has both {cost} and {accuracy}")
+    fig, axes = figure(width=4.2, height=3.2)
+    ax = axes[0][0]
+    sources = data["source"] if "source" in data.columns else pd.Series(["reported"] * len(data))
+    for i, row in data.iterrows():
+        measured = sources.iloc[i] == "measured"
+        ax.scatter(
+            row[cost], row[accuracy], color=colour(int(i)), marker="*" if measured else "o", s=50, zorder=3
+        )
+        label = f"{row['method']} (measured)" if measured else str(row["method"])
+        ax.annotate(label, (row[cost], row[accuracy]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    front = pareto_front(data[cost].to_numpy(), data[accuracy].to_numpy())
+    ax.step(
+        data[cost].to_numpy()[front],
+        data[accuracy].to_numpy()[front],
+        where="post",
+        color="#555555",
+        linestyle="--",
+        linewidth=1,
+        label="Pareto front",
+        zorder=2,
+    )
+    ax.set(xlabel=COSTS[cost], ylabel=f"{accuracy} (%)", title=title or f"{accuracy} vs {COSTS[cost]}")
+    ax.legend(loc="lower right")
+    return save(fig, out)
