@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.data.base import DatasetRead
+from harness.data.manifest import Item, Manifest
 from harness.data.registry import get_reader
 from harness.errors import ProtocolError
 from harness.methods.registry import get_card
 from harness.protocols import LegSpec, ProtocolSpec, get_protocol
+from harness.protocols.trials import aggregate_trials, leg_eval_sets
 from harness.results.io import write_record
 from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
 from harness.weights import resolve_weights
@@ -105,6 +107,8 @@ def _run_leg(
     reads: dict[str, DatasetRead],
     progress: ProgressHook,
 ) -> LegOutcome:
+    import numpy as np
+
     from harness.engine.extract import extract_image_features
     from harness.methods.load import load_method
     from harness.metrics import evaluate_features
@@ -131,43 +135,72 @@ def _run_leg(
     if dataset not in reads:
         reads[dataset] = get_reader(dataset).read(options.data_root, strict=options.strict)
     read = reads[dataset]
-    query = read.manifest.select(leg.test.query)
-    gallery = read.manifest.select(leg.test.gallery)
-    for part, manifest in ((leg.test.query, query), (leg.test.gallery, gallery)):
-        if len(manifest) == 0:
-            raise ProtocolError(
-                f"protocol {protocol.name!r} leg {leg.name!r}: {dataset} has no '{part}' images"
-            )
+    try:
+        eval_sets = leg_eval_sets(
+            read,
+            query=leg.test.query,
+            gallery=leg.test.gallery,
+            splits=leg.test.splits,
+            trials=evaluation.trials if leg.test.splits else 1,
+        )
+    except ProtocolError as exc:
+        raise ProtocolError(f"protocol {protocol.name!r} leg {leg.name!r}: {exc}") from exc
     timings["load_data"] = time.perf_counter() - start
 
-    features = {}
-    for role, manifest in (("query", query), ("gallery", gallery)):
+    # every image any trial uses is encoded once (query-role images, then the remaining
+    # gallery-role ones); trials index into the shared features
+    row: dict[str, int] = {}
+    chunks = []
+    for role in ("query", "gallery"):
+        todo: dict[str, Item] = {}
+        for es in eval_sets:
+            for item in getattr(es, role):
+                if item.path not in row:
+                    todo.setdefault(item.path, item)
         start = time.perf_counter()
-        features[role] = extract_image_features(
-            method,
-            manifest,
-            batch_size=options.batch_size,
-            num_workers=options.num_workers,
-            progress=progress(f"{leg.name}: encode {role}", len(manifest)),
+        chunks.append(
+            extract_image_features(
+                method,
+                Manifest(todo.values(), name=read.manifest.name),
+                batch_size=options.batch_size,
+                num_workers=options.num_workers,
+                progress=progress(f"{leg.name}: encode {role}", len(todo)),
+            )
         )
         timings[f"encode_{role}"] = time.perf_counter() - start
+        for path in todo:
+            row[path] = len(row)
+    all_features = np.concatenate([c for c in chunks if c.size], axis=0)
 
     start = time.perf_counter()
-    result = evaluate_features(
-        features["query"],
-        features["gallery"],
-        query.pids,
-        gallery.pids,
-        query.camids,
-        gallery.camids,
-        distance=evaluation.distance,
-        normalize=evaluation.normalize,
-        max_rank=evaluation.max_rank,
-        junk=evaluation.junk,
-        rerank=evaluation.rerank,
-        denominator=evaluation.denominator,
-    )
+    results = []
+    for es in eval_sets:
+        q_rows = [row[it.path] for it in es.query]
+        g_rows = [row[it.path] for it in es.gallery]
+        results.append(
+            evaluate_features(
+                all_features[q_rows],
+                all_features[g_rows],
+                es.query.pids,
+                es.gallery.pids,
+                es.query.camids,
+                es.gallery.camids,
+                distance=evaluation.distance,
+                normalize=evaluation.normalize,
+                max_rank=evaluation.max_rank,
+                junk=evaluation.junk,
+                rerank=evaluation.rerank,
+                denominator=evaluation.denominator,
+            )
+        )
     timings["score"] = time.perf_counter() - start
+    per_trial = [_headline_metrics(r) for r in results]
+    metrics, metrics_std = aggregate_trials(per_trial)
+    if len(results) == 1:
+        metrics_std, per_trial = {}, []
+    result = results[0]
+    cmc = np.mean([np.asarray(r.cmc, dtype=np.float64) for r in results], axis=0)
+    query, gallery = eval_sets[0].query, eval_sets[0].gallery
 
     notes = []
     if not method.weights.reportable:
@@ -195,10 +228,16 @@ def _run_leg(
             test_feature=method.card.test_feature,
             load_report=method.weights.load_report,
         ),
-        metrics=_headline_metrics(result),
-        cmc=[float(x) for x in result.cmc],
+        metrics=metrics,
+        metrics_std=metrics_std,
+        trial_metrics=per_trial,
+        cmc=[float(x) for x in cmc],
         conventions=dict(result.conventions),
-        counts=Counts(n_query=len(query), n_gallery=len(gallery), n_valid_query=int(result.n_valid_query)),
+        counts=Counts(
+            n_query=len(query),
+            n_gallery=len(gallery),
+            n_valid_query=min(int(r.n_valid_query) for r in results),
+        ),
         timings_s=timings,
         data={
             dataset: {
@@ -207,6 +246,9 @@ def _run_leg(
                 "synthetic": read.synthetic,
                 "manifest_sha256": read.manifest.fingerprint(),
                 "counts_ok": read.counts_ok,
+                "captions": read.captions,
+                "trials": len(eval_sets) if leg.test.splits else None,
+                "splits": leg.test.splits,
             }
         },
         reportable=method.weights.reportable,

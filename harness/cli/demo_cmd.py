@@ -11,6 +11,7 @@ from harness.cli.run_cmd import print_outcomes
 
 DEMO_PROTOCOL = "single"
 DEMO_METHOD = "hsv-hist"
+DEMO_LEG = "market1501"
 
 
 @handle_errors
@@ -33,5 +34,5 @@ def demo_command(
         synthesize(world, scale="tiny", seed=0, datasets=["market1501"])
     options = RunOptions(data_root=world, out_dir=out_dir, device="cpu")
     with progress_bars(not no_progress) as hook:
-        outcomes = run_protocol(DEMO_PROTOCOL, DEMO_METHOD, options, progress=hook)
+        outcomes = run_protocol(DEMO_PROTOCOL, DEMO_METHOD, options, legs=[DEMO_LEG], progress=hook)
     print_outcomes(outcomes, title=f"demo: {DEMO_METHOD} on {DEMO_PROTOCOL} (synthetic world)")

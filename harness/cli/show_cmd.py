@@ -26,7 +26,10 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
     for leg in spec.legs:
         evaluation = spec.evaluation_for(leg)
         train = "; ".join(f"{s.dataset} [{'+'.join(s.parts)}]" for s in leg.train) or "-"
-        test = f"{leg.test.dataset}: {leg.test.query} -> {leg.test.gallery} ({leg.test.query_modality})"
+        if leg.test.splits:
+            test = f"{leg.test.dataset}: frozen trials '{leg.test.splits}' ({leg.test.query_modality})"
+        else:
+            test = f"{leg.test.dataset}: {leg.test.query} -> {leg.test.gallery} ({leg.test.query_modality})"
         normalised = " on L2-normalised" if evaluation.normalize else ""
         settings = (
             f"junk={evaluation.junk}, {evaluation.distance}{normalised}, "
@@ -36,6 +39,8 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
     out.print(table)
     for paper in spec.papers:
         out.print(f"[dim]as in: {paper}[/]")
+    for note in spec.notes:
+        out.print(f"[yellow]note:[/] {note}", highlight=False)
 
 
 @app.command("method")

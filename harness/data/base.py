@@ -26,10 +26,10 @@ SYNTH_MARKER = "harness-synthetic.json"
 
 @dataclass(frozen=True)
 class SplitCounts:
-    """Canonical size of one split: identities (None when not defined) and images."""
+    """Canonical size of one split: identities and images (None where no verified figure exists)."""
 
     ids: int | None
-    images: int
+    images: int | None
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,16 @@ class Layout:
 
 @dataclass(frozen=True)
 class FoundDataset:
-    """Where a dataset was found and which layout variant matched."""
+    """Where a dataset was found and which layout variant matched.
+
+    ``data_root`` is the folder the search started from (caption files and the synthetic world's
+    marker live there).
+    """
 
     root: Path
     layout: Layout
     synthetic: dict | None = None
+    data_root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,37 @@ class CountCheck:
         if self.expected is None:
             return True
         ids_ok = self.expected.ids is None or self.expected.ids == self.found.ids
-        return ids_ok and self.expected.images == self.found.images
+        images_ok = self.expected.images is None or self.expected.images == self.found.images
+        return ids_ok and images_ok
+
+
+def _plain(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def _cell(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def count_table(checks: list[CountCheck]) -> str:
+    """A plain-text table of expected vs found ids/images per split (``?`` = no canonical figure)."""
+    rows = [("split", "expected ids", "found ids", "expected images", "found images", "")]
+    for c in checks:
+        exp = c.expected or SplitCounts(None, None)
+        rows.append(
+            (
+                c.split,
+                _cell(exp.ids),
+                _cell(c.found.ids),
+                _cell(exp.images),
+                _cell(c.found.images),
+                "ok" if c.ok else "MISMATCH",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
 
 
 @dataclass
@@ -71,6 +106,8 @@ class DatasetRead:
     manifest: Manifest
     found: FoundDataset
     checks: list[CountCheck]
+    captions: dict | None = None
+    """The attached CMDG caption file (``path``, ``captioned``, ``unmatched``), if any."""
 
     @property
     def counts_ok(self) -> bool:
@@ -100,6 +137,11 @@ class DatasetReader(ABC):
     reference: ClassVar[str]
     layouts: ClassVar[tuple[Layout, ...]]
     canonical: ClassVar[dict[str, SplitCounts]]
+    """Canonical counts per split; a key ``"a+b"`` is checked against the union of splits a and b."""
+    splits: ClassVar[tuple[str, ...]] = ("train", "query", "gallery")
+    """The split names this reader produces (protocol files may only name these)."""
+    train_excluded_pids: ClassVar[frozenset[int]] = frozenset()
+    """Original pids that are never training identities (distractor classes such as Market's 0)."""
     withdrawn: ClassVar[bool] = False
 
     def locate(self, data_root: Path) -> FoundDataset:
@@ -107,11 +149,14 @@ class DatasetReader(ABC):
         tried = []
         for layout in self.layouts:
             base = data_root / layout.relpath
+            if not base.is_dir():
+                tried.append(f"{base} (no such folder)")
+                continue
             missing = [r for r in layout.required if not (base / r).exists()]
             if not missing:
                 marker = read_synth_marker(data_root)
                 synthetic = marker if marker and self.name in marker.get("datasets", {}) else None
-                return FoundDataset(root=base, layout=layout, synthetic=synthetic)
+                return FoundDataset(root=base, layout=layout, synthetic=synthetic, data_root=data_root)
             tried.append(f"{base} (missing {', '.join(missing)})")
         raise DataError(f"{self.title} not found under {data_root}; looked for:\n  " + "\n  ".join(tried))
 
@@ -128,8 +173,8 @@ class DatasetReader(ABC):
     def check_counts(self, manifest: Manifest, found: FoundDataset) -> list[CountCheck]:
         expected = self.expected_counts(found)
         checks = []
-        for split in dict.fromkeys([*expected, *manifest.splits()]):
-            part = manifest.select(split)
+        for split in dict.fromkeys([*self.splits, *expected, *manifest.splits()]):
+            part = manifest.select(*split.split("+"))
             checks.append(CountCheck(split, expected.get(split), SplitCounts(part.num_ids, len(part))))
         return checks
 
@@ -139,16 +184,25 @@ class DatasetReader(ABC):
         manifest = self.parse(found)
         if len(manifest) == 0:
             raise DataError(f"{self.title} at {found.root}: no images found")
+        from harness.data.captions_cmdg import attach_cmdg_captions
+
+        manifest, caption_report = attach_cmdg_captions(manifest, found)
         checks = self.check_counts(manifest, found)
         bad = [c for c in checks if not c.ok]
         if bad:
+            reference = (
+                "the synthetic world's marker" if found.synthetic is not None else "the canonical ones"
+            )
             lines = "; ".join(
-                f"{c.split}: expected {c.expected.images} images/{c.expected.ids} ids, "
+                f"{c.split}: expected {_plain(c.expected.images)} images/{_plain(c.expected.ids)} ids, "
                 f"found {c.found.images}/{c.found.ids}"
                 for c in bad
                 if c.expected is not None
             )
-            message = f"{self.title} at {found.root}: counts differ from the canonical ones ({lines})"
+            message = (
+                f"{self.title} at {found.root} (layout {found.layout.variant}): counts differ from "
+                f"{reference} ({lines})\n{count_table(checks)}"
+            )
             if strict:
                 raise DataError(message)
             log.warning(message)
@@ -156,4 +210,9 @@ class DatasetReader(ABC):
             log.warning(
                 "%s has been withdrawn by its authors; results on it are for comparison only", self.title
             )
-        return DatasetRead(manifest=manifest, found=found, checks=checks)
+        return DatasetRead(
+            manifest=manifest,
+            found=found,
+            checks=checks,
+            captions=caption_report.as_dict() if caption_report else None,
+        )

@@ -34,6 +34,7 @@ class CUHKPEDES(DatasetReader):
         Layout("irra", "CUHK-PEDES", ("imgs", ANNOTATION)),
         Layout("flat", ".", ("imgs", ANNOTATION)),
     )
+    splits: ClassVar[tuple[str, ...]] = ("train", "val", "test")
     canonical: ClassVar[dict[str, SplitCounts]] = {
         "train": SplitCounts(11003, 34054),
         "val": SplitCounts(1000, 3078),
@@ -42,5 +43,9 @@ class CUHKPEDES(DatasetReader):
 
     def parse(self, found: FoundDataset) -> Manifest:
         return parse_pedes_json(
-            found.root / ANNOTATION, found.root / "imgs", dataset=self.name, path_key="file_path"
+            found.root / ANNOTATION,
+            found.root / "imgs",
+            dataset=self.name,
+            path_key="file_path",
+            splits=self.splits,
         )

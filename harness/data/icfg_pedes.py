@@ -38,6 +38,7 @@ class ICFGPEDES(DatasetReader):
         Layout("irra-readme", "ICFG-PEDES", ("imgs", README_ANNOTATION)),
         Layout("flat", ".", ("imgs", ANNOTATION)),
     )
+    splits: ClassVar[tuple[str, ...]] = ("train", "test")
     canonical: ClassVar[dict[str, SplitCounts]] = {
         "train": SplitCounts(3102, 34674),
         "test": SplitCounts(1000, 19848),
@@ -49,4 +50,5 @@ class ICFGPEDES(DatasetReader):
             found.root / "imgs",
             dataset=self.name,
             path_key="file_path",
+            splits=self.splits,
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.data.base import DatasetReader, FoundDataset, Layout, SplitCounts
+from harness.data.files import check_unique, image_files
 from harness.data.manifest import Item, Manifest
 from harness.errors import DataError
 
@@ -63,17 +64,39 @@ class Market1501(DatasetReader):
     }
     num_cams: ClassVar[int] = 6
 
+    train_excluded_pids: ClassVar[frozenset[int]] = frozenset({0})
+
     def parse(self, found: FoundDataset) -> Manifest:
-        items: list[Item] = []
-        for split, folder in _FOLDERS.items():
-            for path in sorted((found.root / folder).iterdir()):
-                parsed = parse_market_name(path, num_cams=self.num_cams)
-                if parsed is None:
-                    continue
-                pid, camid = parsed
-                if pid == -1:
-                    continue  # junk
-                if pid == 0 and split != "gallery":
-                    raise DataError(f"{path}: distractor pid 0000 may only appear in bounding_box_test")
-                items.append(Item(str(path.resolve()), pid, camid, split, self.name))
-        return Manifest(items, name=self.name)
+        return read_market_folders(found.root, dataset=self.name, num_cams=self.num_cams)
+
+
+def read_market_folders(
+    root: Path,
+    *,
+    dataset: str,
+    num_cams: int,
+    folders: dict[str, str] = _FOLDERS,
+    distractor_pid: int | None = 0,
+) -> Manifest:
+    """Parse a Market-style dataset (one folder per split, ``<pid>_c<cam>...`` names).
+
+    pid -1 (junk) is dropped; ``distractor_pid`` (Market's 0000) is kept but may only appear in the
+    gallery folder. Raises :class:`DataError` for an empty or missing folder, a bad name, a camera
+    outside ``1..num_cams`` or a file found twice.
+    """
+    items: list[Item] = []
+    for split, folder in folders.items():
+        for path in image_files(root / folder, suffixes=(".jpg", ".jpeg", ".png")):
+            parsed = parse_market_name(path, num_cams=num_cams)
+            if parsed is None:
+                continue
+            pid, camid = parsed
+            if pid == -1:
+                continue  # junk
+            if distractor_pid is not None and pid == distractor_pid and split != "gallery":
+                raise DataError(
+                    f"{path}: distractor pid {distractor_pid:04d} may only appear in {folders['gallery']}"
+                )
+            items.append(Item(str(path.resolve()), pid, camid, split, dataset))
+    check_unique(items, root)
+    return Manifest(items, name=dataset)

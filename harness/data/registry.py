@@ -22,3 +22,25 @@ DATASETS.register("rstpreid", "harness.data.rstpreid:RSTPReid", aliases=("rstp",
 def get_reader(name: str) -> DatasetReader:
     """An instance of the reader registered as ``name`` (or an alias)."""
     return DATASETS.get(name)()
+
+
+DATASETS.register("msmt17", "harness.data.msmt17:MSMT17", aliases=("msmt", "msmt17-v1", "msmt17-v2"))
+DATASETS.register(
+    "cuhk03-np-labeled",
+    "harness.data.cuhk03:CUHK03NPLabeled",
+    aliases=("cuhk03", "cuhk03-labeled", "cuhk03-np", "cuhk03np-labeled"),
+)
+DATASETS.register(
+    "cuhk03-np-detected",
+    "harness.data.cuhk03:CUHK03NPDetected",
+    aliases=("cuhk03-detected", "cuhk03np-detected"),
+)
+DATASETS.register("cuhksysu", "harness.data.cuhksysu:CUHKSYSU", aliases=("cuhk-sysu", "cuhk_sysu"))
+DATASETS.register("cuhk02", "harness.data.cuhk02:CUHK02")
+DATASETS.register("prid2011", "harness.data.prid2011:PRID2011", aliases=("prid", "prid-2011"))
+DATASETS.register("grid", "harness.data.grid:GRID")
+DATASETS.register("viper", "harness.data.viper:VIPeR")
+DATASETS.register("ilids", "harness.data.ilids:QMULiLIDS", aliases=("qmul-ilids", "i-lids"))
+DATASETS.register("randperson", "harness.data.randperson:RandPerson", aliases=("rand-person",))
+DATASETS.register("synthpedes", "harness.data.synthpedes:SynthPedes", aliases=("synth-pedes",))
+DATASETS.register("dukemtmc", "harness.data.dukemtmc:DukeMTMCreID", aliases=("duke", "dukemtmc-reid"))

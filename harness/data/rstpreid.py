@@ -36,6 +36,7 @@ class RSTPReid(DatasetReader):
         Layout("irra", "RSTPReid", ("imgs", ANNOTATION)),
         Layout("flat", ".", ("imgs", ANNOTATION)),
     )
+    splits: ClassVar[tuple[str, ...]] = ("train", "val", "test")
     canonical: ClassVar[dict[str, SplitCounts]] = {
         "train": SplitCounts(3701, 18505),
         "val": SplitCounts(200, 1000),
@@ -44,5 +45,9 @@ class RSTPReid(DatasetReader):
 
     def parse(self, found: FoundDataset) -> Manifest:
         return parse_pedes_json(
-            found.root / ANNOTATION, found.root / "imgs", dataset=self.name, path_key="img_path"
+            found.root / ANNOTATION,
+            found.root / "imgs",
+            dataset=self.name,
+            path_key="img_path",
+            splits=self.splits,
         )

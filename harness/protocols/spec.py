@@ -76,10 +76,15 @@ class TrainSource(_Strict):
 
 
 class TestSpec(_Strict):
+    """The test target. ``splits`` names a frozen trial split set (small targets: ``prid2011``,
+    ``grid``, ``viper``, ``ilids``); the leg is then evaluated on ``evaluation.trials`` trials built
+    from it and ``query``/``gallery`` are not used."""
+
     dataset: str
     query: str = "query"
     gallery: str = "gallery"
     query_modality: Literal["image", "text"] = "image"
+    splits: str | None = None
 
 
 class LegSpec(_Strict):
@@ -97,6 +102,8 @@ class ProtocolSpec(_Strict):
     aliases: tuple[str, ...] = ()
     description: str = ""
     papers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Caveats printed by ``harness show protocol`` (e.g. how paper numberings differ)."""
     evaluation: EvaluationSpec = EvaluationSpec()
     text: TextSpec = TextSpec()
     legs: tuple[LegSpec, ...]

@@ -70,6 +70,9 @@ class ResultRecord(_Model):
     method: MethodInfo
     metrics: dict[str, float]
     metrics_std: dict[str, float] = Field(default_factory=dict)
+    """Standard deviation (ddof=0) over trials, for legs evaluated on several trials; else empty."""
+    trial_metrics: list[dict[str, float]] = Field(default_factory=list)
+    """Per-trial headline metrics (``metrics`` is their mean); empty for single-trial legs."""
     cmc: list[float] = Field(default_factory=list)
     conventions: dict[str, Any] = Field(default_factory=dict)
     counts: Counts

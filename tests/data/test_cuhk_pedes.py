@@ -83,5 +83,6 @@ def test_unreadable_json_and_missing_layout(tmp_path: Path) -> None:
     (base / "reid_raw.json").write_text("{not json")
     with pytest.raises(DataError, match=r"reid_raw.json: cannot read annotation file"):
         CUHKPEDES().read(tmp_path)
-    with pytest.raises(DataError, match=r"(?s)CUHK-PEDES not found .*missing imgs, reid_raw.json"):
+    (tmp_path / "elsewhere" / "CUHK-PEDES" / "imgs").mkdir(parents=True)
+    with pytest.raises(DataError, match=r"(?s)CUHK-PEDES not found .*CUHK-PEDES \(missing reid_raw.json"):
         CUHKPEDES().read(tmp_path / "elsewhere")

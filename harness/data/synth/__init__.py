@@ -29,6 +29,18 @@ WRITERS.register("market1501", "harness.data.synth.layouts.market1501:write_mark
 WRITERS.register("cuhk-pedes", "harness.data.synth.layouts.cuhk_pedes:write_cuhk_pedes")
 WRITERS.register("icfg-pedes", "harness.data.synth.layouts.icfg_pedes:write_icfg_pedes")
 WRITERS.register("rstpreid", "harness.data.synth.layouts.rstpreid:write_rstpreid")
+WRITERS.register("msmt17", "harness.data.synth.layouts.msmt17:write_msmt17")
+WRITERS.register("cuhk03-np-labeled", "harness.data.synth.layouts.cuhk03np:write_cuhk03_labeled")
+WRITERS.register("cuhk03-np-detected", "harness.data.synth.layouts.cuhk03np:write_cuhk03_detected")
+WRITERS.register("cuhksysu", "harness.data.synth.layouts.train_only:write_cuhksysu")
+WRITERS.register("cuhk02", "harness.data.synth.layouts.train_only:write_cuhk02")
+WRITERS.register("randperson", "harness.data.synth.layouts.train_only:write_randperson")
+WRITERS.register("synthpedes", "harness.data.synth.layouts.train_only:write_synthpedes")
+WRITERS.register("prid2011", "harness.data.synth.layouts.small_targets:write_prid2011")
+WRITERS.register("grid", "harness.data.synth.layouts.small_targets:write_grid")
+WRITERS.register("viper", "harness.data.synth.layouts.small_targets:write_viper")
+WRITERS.register("ilids", "harness.data.synth.layouts.small_targets:write_ilids")
+WRITERS.register("dukemtmc", "harness.data.synth.layouts.market_style:write_dukemtmc")
 
 
 def synthesize(
@@ -59,8 +71,15 @@ def synthesize(
     marker.update({"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale})
     marker.setdefault("datasets", {})
     for name in names:
-        counts = WRITERS.get(name)(root, seed=seed, scale=SCALES[scale])
-        marker["datasets"][name] = {"counts": counts}
+        written = WRITERS.get(name)(root, seed=seed, scale=SCALES[scale])
+        # a writer returns its split counts, or {"counts": ..., "splits": ...} for a small target
+        # (the trial split set it writes into the marker)
+        marker["datasets"][name] = written if "counts" in written else {"counts": written}
+    from harness.data.synth.layouts.cmdg_captions import write_cmdg_captions
+
+    captioned = write_cmdg_captions(root, seed=seed, datasets=names)
+    if captioned:
+        marker["cmdg_captions"] = sorted(set(marker.get("cmdg_captions", [])) | set(captioned))
     _write_json_atomic(marker_path, marker)
     return marker
 

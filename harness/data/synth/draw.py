@@ -48,7 +48,7 @@ def write_image(
     """Render image ``index`` of ``pid`` seen by camera ``camid`` (0-based) and save it at ``path``.
 
     The image depends only on its arguments, so files are byte-identical across runs. The format
-    follows the suffix (JPEG at fixed quality, or PNG).
+    follows the suffix (JPEG at fixed quality, PNG or BMP).
     """
     person = _identity(seed, dataset, abs(pid))
     camera = _camera(seed, dataset, camid)
@@ -57,7 +57,9 @@ def write_image(
     caps = captions_for(person, view, rng, n=n_captions)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".png":
-        image.save(path, "PNG")
+        image.save(path, "PNG", compress_level=1)
+    elif path.suffix.lower() == ".bmp":
+        image.save(path, "BMP")
     else:
         image.save(path, "JPEG", quality=JPEG_QUALITY)
     return SynthImage(path=path, pid=pid, camid=camid, view=view, captions=caps)
