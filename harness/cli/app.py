@@ -17,6 +17,7 @@ from harness.cli import (
     report_cmd,
     run_cmd,
     show_cmd,
+    text_cmd,
 )
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.command("leaderboard")(leaderboard_cmd.leaderboard_command)
 app.add_typer(data_cmd.app, name="data")
 app.add_typer(show_cmd.app, name="show")
 app.add_typer(plot_cmd.app, name="plot")
+app.add_typer(text_cmd.app, name="text")
 
 
 def _version(value: bool) -> None:
