@@ -1,6 +1,6 @@
 """Writing result records atomically and reading them back.
 
-Layout: ``<out>/<method>/<protocol>/<leg>.json``; a re-run replaces the file atomically
+Layout: ``<out>/<method>[@<variant>]/<protocol>/<leg>.json``; a re-run replaces the file atomically
 (temporary file in the same folder, then ``os.replace``), so a reader never sees half a record.
 """
 
@@ -22,12 +22,9 @@ def _safe(part: str) -> str:
 
 
 def result_path(out_dir: Path, record: ResultRecord) -> Path:
-    return (
-        Path(out_dir)
-        / _safe(record.method.name)
-        / _safe(record.protocol.name)
-        / f"{_safe(record.protocol.leg)}.json"
-    )
+    """``<out>/<method>[@<variant>]/<protocol>/<leg>.json``: variants never overwrite each other."""
+    method = record.method.name + (f"@{record.method.variant}" if record.method.variant else "")
+    return Path(out_dir) / _safe(method) / _safe(record.protocol.name) / f"{_safe(record.protocol.leg)}.json"
 
 
 def write_json_atomic(path: Path, payload: object) -> None:
