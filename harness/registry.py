@@ -47,6 +47,7 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._entries: dict[str, T | str] = {}
+        self._display: dict[str, str] = {}
         self._aliases: dict[str, str] = {}
         self._loaders: list[Callable[[Registry[T]], None]] = []
         self._loaded = False
@@ -64,8 +65,11 @@ class Registry(Generic[T]):
                 f"{self._describe(target)}); rename one of them"
             )
         self._entries[key] = target
+        self._display[key] = name.strip()
         for alias in aliases:
             akey = self._normalise(alias)
+            if akey == key:
+                continue  # differs from the name only in case or separators
             if akey in self._entries or (akey in self._aliases and self._aliases[akey] != key):
                 owner = self._aliases.get(akey, akey)
                 raise RegistryError(f"alias {alias!r} of {self.kind} {name!r} collides with {owner!r}")
@@ -93,17 +97,18 @@ class Registry(Generic[T]):
         key = self._aliases.get(key, key)
         if key not in self._entries:
             choices = self.names()
-            close = difflib.get_close_matches(key, choices + list(self._aliases), n=6, cutoff=0.5)
-            canonical = list(dict.fromkeys(self._aliases.get(c, c) for c in close))[:3]
+            keys = sorted(self._entries)
+            close = difflib.get_close_matches(key, keys + list(self._aliases), n=6, cutoff=0.5)
+            canonical = list(dict.fromkeys(self._display[self._aliases.get(c, c)] for c in close))[:3]
             hint = (" Did you mean " + " or ".join(repr(c) for c in canonical) + "?") if canonical else ""
             raise RegistryError(
                 f"unknown {self.kind} {name!r}.{hint} Available: {', '.join(choices) or '(none)'}"
             )
-        return key
+        return self._display[key]
 
     def get(self, name: str) -> T:
         """Return the object for ``name``, importing it if the entry is lazy."""
-        key = self.canonical(name)
+        key = self._normalise(self.canonical(name))
         target = self._entries[key]
         if isinstance(target, str):
             target = resolve_reference(target)  # type: ignore[assignment]
@@ -111,11 +116,12 @@ class Registry(Generic[T]):
         return target  # type: ignore[return-value]
 
     def names(self) -> list[str]:
+        """Registered names as spelled at registration, sorted case-insensitively."""
         self._ensure_loaded()
-        return sorted(self._entries)
+        return sorted(self._display.values(), key=str.lower)
 
     def aliases_of(self, name: str) -> list[str]:
-        key = self.canonical(name)
+        key = self._normalise(self.canonical(name))
         return sorted(a for a, k in self._aliases.items() if k == key)
 
     def __contains__(self, name: object) -> bool:

@@ -99,7 +99,15 @@ def run_protocol(
     np.random.seed(SEED)
     reads: dict[str, DatasetRead] = {}
     outcomes = []
+    text_memo = None
     for leg in chosen:
+        if leg.test.query_modality == "text":
+            from harness.text.run import EmbeddingMemo, run_text_leg
+
+            text_memo = text_memo or EmbeddingMemo()
+            args = (protocol, leg, method_name, weights[leg.name], options, reads, progress)
+            outcomes.extend(run_text_leg(*args, memo=text_memo))
+            continue
         outcome = _run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress, engine)
         if outcome is not None:  # ranks other than 0 of a torchrun job only encode
             outcomes.append(outcome)
@@ -126,10 +134,6 @@ def _run_leg(
     from harness.provenance import collect
 
     evaluation = protocol.evaluation_for(leg)
-    if leg.test.query_modality != "image":
-        raise ProtocolError(
-            f"protocol {protocol.name!r} leg {leg.name!r}: text queries need a text-to-image runner"
-        )
     timings: dict[str, float | None] = {"load_method": None}
     torch.manual_seed(SEED)  # per leg: a random-init network depends on the seed only
     np.random.seed(SEED)
@@ -225,6 +229,7 @@ def _run_leg(
                 max_rank=evaluation.max_rank,
                 junk=evaluation.junk,
                 rerank=evaluation.rerank,
+                denominator=evaluation.denominator,
             )
         )
     timings["score"] = time.perf_counter() - start

@@ -28,3 +28,14 @@ def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the user's cache or data folders from a test."""
     monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("HARNESS_DATA", raising=False)
+
+
+@pytest.fixture()
+def reset_registry(monkeypatch: pytest.MonkeyPatch):
+    """``reset_registry(REGISTRY)`` empties a registry for one test so its loaders run again."""
+
+    def reset(registry) -> None:
+        for attribute, value in (("_entries", {}), ("_aliases", {}), ("_display", {}), ("_loaded", False)):
+            monkeypatch.setattr(registry, attribute, value)
+
+    return reset

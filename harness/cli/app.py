@@ -19,6 +19,7 @@ from harness.cli import (
     report_cmd,
     run_cmd,
     show_cmd,
+    text_cmd,
 )
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(show_cmd.app, name="show")
 app.add_typer(plot_cmd.app, name="plot")
 app.add_typer(cache_cmd.app, name="cache")
+app.add_typer(text_cmd.app, name="text")
 
 
 def _version(value: bool) -> None:

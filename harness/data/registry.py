@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 DATASETS: Registry[type[DatasetReader]] = Registry("dataset")
 DATASETS.register("market1501", "harness.data.market1501:Market1501", aliases=("market", "market-1501"))
+DATASETS.register("cuhk-pedes", "harness.data.cuhk_pedes:CUHKPEDES", aliases=("cuhkpedes",))
+DATASETS.register("icfg-pedes", "harness.data.icfg_pedes:ICFGPEDES", aliases=("icfgpedes",))
+DATASETS.register("rstpreid", "harness.data.rstpreid:RSTPReid", aliases=("rstp", "rstp-reid"))
 
 
 def get_reader(name: str) -> DatasetReader:

@@ -27,5 +27,6 @@ FAMILIES.register("dmf-vit", "harness.models.dmf_vit:build")
 FAMILIES.register("solider-swin", "harness.models.solider_swin:build")
 FAMILIES.register("resnet50-bilstm", "harness.models.resnet50_bilstm:build")
 FAMILIES.register("hsv-hist", "harness.models.hsv_hist:build")
+FAMILIES.register("attr-match", "harness.models.attr_match:build")
 
 __all__ = ["FAMILIES"]

@@ -1,7 +1,7 @@
 """Protocols: declarative, versioned evaluation settings read from ``protocols/*.yaml``."""
 
 from harness.protocols.registry import PROTOCOLS, get_protocol
-from harness.protocols.spec import EvaluationSpec, LegSpec, ProtocolSpec, TestSpec, TrainSource
+from harness.protocols.spec import EvaluationSpec, LegSpec, ProtocolSpec, TestSpec, TextSpec, TrainSource
 
 __all__ = [
     "PROTOCOLS",
@@ -9,6 +9,7 @@ __all__ = [
     "LegSpec",
     "ProtocolSpec",
     "TestSpec",
+    "TextSpec",
     "TrainSource",
     "get_protocol",
 ]

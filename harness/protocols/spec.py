@@ -31,6 +31,41 @@ class EvaluationSpec(_Strict):
     max_rank: int = Field(50, ge=1)
     rerank: bool = False
     trials: int = Field(1, ge=1)
+    denominator: Literal["valid", "all"] = "valid"
+    """``all``: a query with no positive counts as 0 (IRRA's text-to-image convention)."""
+
+
+class TextSpec(_Strict):
+    """Text-query settings (legs with ``query_modality: text``; see ``docs/text-to-image.md``).
+
+    ``mask_ratios``: fractions of each query caption's words to mask, one result per ratio; the
+    default ``[0.0]`` means unmasked captions. ``repeats``: independent maskings per ratio > 0
+    (reported as mean and std). ``strategy``: ``mask`` (the method's mask token), ``unk`` (its
+    unknown token) or ``delete`` (the word is removed). ``seed``: masking seed (never the method's).
+    ``i2t``: also score image-to-text retrieval.
+    """
+
+    mask_ratios: tuple[float, ...] = (0.0,)
+    repeats: int = Field(1, ge=1)
+    strategy: Literal["mask", "unk", "delete"] = "mask"
+    seed: int = Field(0, ge=0)
+    i2t: bool = False
+
+    @model_validator(mode="after")
+    def _check_ratios(self) -> TextSpec:
+        if not self.mask_ratios:
+            raise ValueError("text.mask_ratios needs at least one ratio")
+        bad = [r for r in self.mask_ratios if not 0.0 <= r < 1.0]
+        if bad:
+            raise ValueError(f"text.mask_ratios must lie in [0, 1); got {bad}")
+        if len(set(self.mask_ratios)) != len(self.mask_ratios):
+            raise ValueError(f"text.mask_ratios has repeated values: {list(self.mask_ratios)}")
+        return self
+
+    @property
+    def sweeps(self) -> bool:
+        """True when the protocol masks captions (records are then named per ratio)."""
+        return self.mask_ratios != (0.0,)
 
 
 class TrainSource(_Strict):
@@ -70,6 +105,7 @@ class ProtocolSpec(_Strict):
     notes: tuple[str, ...] = ()
     """Caveats printed by ``harness show protocol`` (e.g. how paper numberings differ)."""
     evaluation: EvaluationSpec = EvaluationSpec()
+    text: TextSpec = TextSpec()
     legs: tuple[LegSpec, ...]
 
     @model_validator(mode="after")
@@ -82,6 +118,8 @@ class ProtocolSpec(_Strict):
             raise ValueError("a protocol needs at least one leg")
         for leg in self.legs:
             EvaluationSpec(**{**self.evaluation.model_dump(), **leg.evaluation})
+        if self.text != TextSpec() and not any(leg.test.query_modality == "text" for leg in self.legs):
+            raise ValueError("a 'text' block needs at least one leg with query_modality: text")
         return self
 
     def leg(self, name: str) -> LegSpec:

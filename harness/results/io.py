@@ -1,10 +1,11 @@
 """Writing result records atomically and reading them back.
 
-Layout: ``<out>/<method>/<protocol>/<leg>.json``; a re-run replaces the file atomically
+Layout: ``<out>/<method>[@<variant>]/<protocol>/<leg>.json``; a re-run replaces the file atomically
 (temporary file in the same folder, then ``os.replace``), so a reader never sees half a record.
-Writers of one record hold a cross-process lock (``<out>/.locks/<method>__<protocol>__<leg>.lock``;
-lock files stay, as ``filelock`` intends, and hold no data), so concurrent
-runs sharing an output folder replace each other's record whole, one at a time.
+Writers of one record hold a cross-process lock
+(``<out>/.locks/<method>[@<variant>]__<protocol>__<leg>.lock``; lock files stay, as ``filelock``
+intends, and hold no data), so concurrent runs sharing an output folder replace each other's record
+whole, one at a time.
 """
 
 from __future__ import annotations
@@ -25,12 +26,9 @@ def _safe(part: str) -> str:
 
 
 def result_path(out_dir: Path, record: ResultRecord) -> Path:
-    return (
-        Path(out_dir)
-        / _safe(record.method.name)
-        / _safe(record.protocol.name)
-        / f"{_safe(record.protocol.leg)}.json"
-    )
+    """``<out>/<method>[@<variant>]/<protocol>/<leg>.json``: variants never overwrite each other."""
+    method = record.method.name + (f"@{record.method.variant}" if record.method.variant else "")
+    return Path(out_dir) / _safe(method) / _safe(record.protocol.name) / f"{_safe(record.protocol.leg)}.json"
 
 
 def write_json_atomic(path: Path, payload: object) -> None:
@@ -58,7 +56,7 @@ def record_lock(out_dir: Path, record: ResultRecord):
 
     locks = Path(out_dir) / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
-    name = "__".join(_safe(p) for p in (record.method.name, record.protocol.name, record.protocol.leg))
+    name = "__".join(result_path(Path(), record).with_suffix("").parts)  # one lock per record file
     return FileLock(str(locks / f"{name}.lock"), timeout=LOCK_TIMEOUT_S)
 
 

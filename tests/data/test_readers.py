@@ -28,6 +28,9 @@ EXPECTED_VARIANT = {
     "randperson": "qaconv",
     "synthpedes": "plip",
     "dukemtmc": "torchreid",
+    "cuhk-pedes": "irra",
+    "icfg-pedes": "irra",
+    "rstpreid": "irra",
 }
 
 

@@ -38,10 +38,8 @@ def write_card(folder: Path, name: str, weights_free: str = "false") -> Path:
 
 
 @pytest.fixture()
-def fresh_methods(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(METHODS, "_entries", {})
-    monkeypatch.setattr(METHODS, "_aliases", {})
-    monkeypatch.setattr(METHODS, "_loaded", False)
+def fresh_methods(reset_registry):
+    reset_registry(METHODS)
     return METHODS
 
 

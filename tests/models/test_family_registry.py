@@ -17,6 +17,7 @@ EXPECTED = {
     "solider-swin",
     "resnet50-bilstm",
     "hsv-hist",
+    "attr-match",
 }
 
 

@@ -68,20 +68,18 @@ def test_malformed_files_name_the_file_and_field(tmp_path: Path, text: str, expe
     assert expected in str(info.value)
 
 
-def test_user_protocol_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_protocol_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reset_registry) -> None:
     write(tmp_path, VALID)
     monkeypatch.setenv("HARNESS_PROTOCOL_PATH", str(tmp_path))
-    monkeypatch.setattr(PROTOCOLS, "_entries", {})
-    monkeypatch.setattr(PROTOCOLS, "_aliases", {})
-    monkeypatch.setattr(PROTOCOLS, "_loaded", False)
+    reset_registry(PROTOCOLS)
     assert "mine" in PROTOCOLS.names() and "single" in PROTOCOLS.names()
 
 
-def test_file_name_must_match_protocol_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_name_must_match_protocol_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reset_registry
+) -> None:
     write(tmp_path, VALID, name="other.yaml")
     monkeypatch.setenv("HARNESS_PROTOCOL_PATH", str(tmp_path))
-    monkeypatch.setattr(PROTOCOLS, "_entries", {})
-    monkeypatch.setattr(PROTOCOLS, "_aliases", {})
-    monkeypatch.setattr(PROTOCOLS, "_loaded", False)
+    reset_registry(PROTOCOLS)
     with pytest.raises(ProtocolError, match="file name must match the protocol name 'mine'"):
         PROTOCOLS.names()

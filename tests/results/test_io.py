@@ -82,3 +82,12 @@ def test_bad_records_name_the_file(tmp_path: Path, content: str, expected: str) 
     with pytest.raises(ResultError) as info:
         read_record(path)
     assert str(path) in str(info.value) and expected in str(info.value)
+
+
+def test_variants_get_their_own_folder(tmp_path: Path) -> None:
+    default = write_record(tmp_path, make_record())
+    variant = make_record()
+    variant.method.variant = "sie-olp"
+    path = write_record(tmp_path, variant)
+    assert path == tmp_path / "hsv-hist@sie-olp" / "single" / "market1501.json"
+    assert default.is_file() and path.is_file()

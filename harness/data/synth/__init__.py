@@ -26,6 +26,9 @@ SCALES: dict[str, dict[str, int]] = {
 
 WRITERS: Registry[Callable[..., dict]] = Registry("synthetic layout")
 WRITERS.register("market1501", "harness.data.synth.layouts.market1501:write_market1501")
+WRITERS.register("cuhk-pedes", "harness.data.synth.layouts.cuhk_pedes:write_cuhk_pedes")
+WRITERS.register("icfg-pedes", "harness.data.synth.layouts.icfg_pedes:write_icfg_pedes")
+WRITERS.register("rstpreid", "harness.data.synth.layouts.rstpreid:write_rstpreid")
 WRITERS.register("msmt17", "harness.data.synth.layouts.msmt17:write_msmt17")
 WRITERS.register("cuhk03-np-labeled", "harness.data.synth.layouts.cuhk03np:write_cuhk03_labeled")
 WRITERS.register("cuhk03-np-detected", "harness.data.synth.layouts.cuhk03np:write_cuhk03_detected")

@@ -1,0 +1,140 @@
+"""The text protocols end to end on the tiny synthetic world with the weights-free attr-match."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from harness.cli.app import app
+from harness.errors import ConfigError
+from harness.protocols import get_protocol
+from harness.results.io import read_record
+from harness.runner import RunOptions, run_protocol
+from harness.text.report import read_records, textmask_frame
+
+DATASETS = ("cuhk-pedes", "icfg-pedes", "rstpreid")
+RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
+    out = tmp_path_factory.mktemp("text-results")
+    options = RunOptions(data_root=tiny_world, out_dir=out, device="cpu")
+    return {
+        "out": out,
+        "t2i": run_protocol("t2i", "attr-match", options),
+        "textmask": run_protocol("textmask", "attr-match", options),
+    }
+
+
+def test_t2i_gives_real_numbers(runs) -> None:
+    outcomes = runs["t2i"]
+    assert [o.record.protocol.leg for o in outcomes] == list(DATASETS)
+    for outcome in outcomes:
+        record = outcome.record
+        assert record.counts.n_query > record.counts.n_gallery or record.protocol.leg == "icfg-pedes"
+        assert record.counts.n_valid_query == record.counts.n_query
+        assert 0.5 < record.metrics["R1"] <= 1.0  # chance is 1/16 on the tiny world
+        assert record.conventions["junk"] == "none" and record.conventions["denominator"] == "all"
+        assert "each caption is one query" in record.conventions["multi_caption"]
+        assert "text_mask" not in record.protocol.test
+        assert read_record(outcome.path).metrics == record.metrics
+
+
+def test_textmask_records_one_per_ratio_with_mean_and_std(runs) -> None:
+    records = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    assert sorted(records) == sorted(f"{d}@mask{r}" for d in DATASETS for r in RATIOS)
+    masked = records["cuhk-pedes@mask0.3"]
+    assert masked.protocol.test["text_mask"] == {
+        "ratio": 0.3,
+        "strategy": "mask",
+        "token": "[MASK]",
+        "token_source": "model",
+        "repeats": 3,
+        "seed": 0,
+        "rounding": "floor(ratio * words + 1/2) words per caption",
+    }
+    assert set(masked.metrics_std) == set(masked.metrics)
+    assert any(v > 0 for v in masked.metrics_std.values())
+    assert records["cuhk-pedes@mask0.0"].protocol.test["text_mask"]["repeats"] == 1
+
+
+def test_ratio_zero_equals_the_unmasked_run_exactly(runs) -> None:
+    unmasked = {o.record.protocol.leg: o.record for o in runs["t2i"]}
+    masked = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    for dataset in DATASETS:
+        assert masked[f"{dataset}@mask0.0"].metrics == unmasked[dataset].metrics
+        assert masked[f"{dataset}@mask0.0"].cmc == unmasked[dataset].cmc
+
+
+def test_r1_drops_as_the_mask_ratio_grows(runs) -> None:
+    frame = textmask_frame(read_records(runs["out"]))
+    r1 = frame[frame["metric"] == "R1"].set_index(["dataset", "ratio"])["value"]
+    for dataset in DATASETS:
+        curve = [r1[(dataset, r)] for r in RATIOS]
+        assert curve[-1] < curve[0] - 0.2, curve
+        assert all(b <= a + 0.03 for a, b in itertools.pairwise(curve)), curve
+
+
+def test_masking_is_the_same_on_a_rerun(runs, tiny_world: Path, tmp_path: Path) -> None:
+    again = run_protocol(
+        "textmask", "attr-match", RunOptions(data_root=tiny_world, out_dir=tmp_path), legs=["icfg-pedes"]
+    )
+    first = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    for outcome in again:
+        assert outcome.record.metrics == first[outcome.record.protocol.leg].metrics
+
+
+def test_t2i_cross_pairs_every_source_with_every_other_target(tiny_world: Path, tmp_path: Path) -> None:
+    protocol = get_protocol("t2i-cross")
+    pairs = {(leg.train[0].dataset, leg.test.dataset) for leg in protocol.legs}
+    assert pairs == {(s, t) for s in DATASETS for t in DATASETS if s != t}
+    legs = ["cuhk-pedes_to_rstpreid", "icfg-pedes_to_rstpreid"]
+    outcomes = run_protocol(
+        "t2i-cross", "attr-match", RunOptions(data_root=tiny_world, out_dir=tmp_path), legs=legs
+    )
+    assert [o.record.protocol.leg for o in outcomes] == legs
+    record = outcomes[0].record
+    assert (
+        record.protocol.train[0]["dataset"] == "cuhk-pedes" and record.protocol.test["dataset"] == "rstpreid"
+    )
+    # a weights-free method gives the same embeddings whatever the source: same numbers on one target
+    assert outcomes[0].record.metrics == outcomes[1].record.metrics
+
+
+def test_image_only_method_is_refused(tiny_world: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="has no text encoder"):
+        run_protocol("t2i", "hsv-hist", RunOptions(data_root=tiny_world, out_dir=tmp_path), legs=["rstpreid"])
+
+
+def test_cli_run_and_report(cli, runs, tiny_world: Path, tmp_path: Path) -> None:
+    result = cli.invoke(
+        app,
+        [
+            "run",
+            "-p",
+            "t2i",
+            "-m",
+            "attr-match",
+            "--leg",
+            "rstpreid",
+            "--data-root",
+            str(tiny_world),
+            "--out",
+            str(tmp_path / "r"),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "rstpreid" in result.output
+    plot = tmp_path / "curve.png"
+    result = cli.invoke(app, ["text", "report", "--results", str(runs["out"]), "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert "| cuhk-pedes | 0.3 |" in result.output and "attr-match R1" in result.output
+    assert plot.is_file() and plot.read_bytes()[:4] == b"\x89PNG"
+    result = cli.invoke(app, ["text", "report", "--results", str(runs["out"]), "--baseline", "irra"])
+    assert result.exit_code == 2 and "--baseline 'irra' has no text-mask results" in result.output
+    result = cli.invoke(app, ["text", "report", "--results", str(runs["out"]), "--format", "csv"])
+    assert result.exit_code == 0 and result.output.startswith("dataset,ratio,attr-match R1,attr-match mAP")
