@@ -96,10 +96,11 @@ class MethodAdapter:
 
     @property
     def normalization(self) -> str:
-        """``mean-std`` (the card's mean/std, if any) or ``instance``: per-image, per-channel
-        standardisation as ``nn.InstanceNorm2d(3, affine=False)`` (biased variance, eps 1e-5), used
-        by CMDG. Read from the card's ``normalization`` field when the card schema has one."""
-        return getattr(self.card, "normalization", None) or "mean-std"
+        """The card's ``normalization``: ``mean-std`` (the card's mean/std, if any) or ``instance``
+        (per-image, per-channel standardisation as ``nn.InstanceNorm2d(3, affine=False)``: biased
+        variance, eps 1e-5). Families that standardise inside the network (CMDG's ``input_norm``)
+        leave it at ``mean-std`` with null mean/std."""
+        return self.card.normalization
 
     def identity(self) -> dict[str, Any]:
         """What identifies this method's embeddings (recorded in results, hashed by the cache)."""

@@ -48,6 +48,11 @@ class MethodCard(BaseModel):
     interpolation: Literal["nearest", "bilinear", "bicubic", "lanczos"] = "bilinear"
     mean: tuple[float, float, float] | None = None
     std: tuple[float, float, float] | None = None
+    normalization: Literal["mean-std", "instance"] = Field(
+        "mean-std",
+        description="mean-std: (x - mean) / std with the card's values (none when mean is null); "
+        "instance: per-image, per-channel standardisation as nn.InstanceNorm2d(3, affine=False)",
+    )
     test_feature: str
     distance: Literal["cosine", "euclidean", "sqeuclidean"] = "euclidean"
     normalize_features: bool = True
