@@ -99,14 +99,12 @@ def run_protocol(
     np.random.seed(SEED)
     reads: dict[str, DatasetRead] = {}
     outcomes = []
-    text_memo = None
     for leg in chosen:
         if leg.test.query_modality == "text":
-            from harness.text.run import EmbeddingMemo, run_text_leg
+            from harness.text.run import run_text_leg
 
-            text_memo = text_memo or EmbeddingMemo()
             args = (protocol, leg, method_name, weights[leg.name], options, reads, progress)
-            outcomes.extend(run_text_leg(*args, memo=text_memo))
+            outcomes.extend(run_text_leg(*args, engine=engine))
             continue
         outcome = _run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress, engine)
         if outcome is not None:  # ranks other than 0 of a torchrun job only encode

@@ -84,11 +84,6 @@ def make_key(
     torch version. The card's resolved ``family_config`` (the network's construction) is hashed
     too, so editing a card without bumping its ``adapter_version`` cannot reuse stale vectors.
     """
-    extra: dict = {"family_config": method.card.family_config_for(method.variant)}
-    if method.weights.kind == "random-init":
-        import torch
-
-        extra["random_init"] = {"torch_seed": int(torch.initial_seed()), "torch": torch.__version__}
     return EmbeddingKey(
         method=method.identity(),
         modality="image",
@@ -96,7 +91,38 @@ def make_key(
         tta=tta,
         items=items_digest(paths, camids, item_mode),
         n_items=len(paths),
-        extra=extra,
+        extra=method_extra(method),
+    )
+
+
+def method_extra(method: MethodAdapter) -> dict[str, Any]:
+    """Key fields beyond the identity: the resolved ``family_config`` and, for random-init weights,
+    the torch seed in force (``torch.initial_seed()``) and the torch version."""
+    extra: dict[str, Any] = {"family_config": method.card.family_config_for(method.variant)}
+    if method.weights.kind == "random-init":
+        import torch
+
+        extra["random_init"] = {"torch_seed": int(torch.initial_seed()), "torch": torch.__version__}
+    return extra
+
+
+def make_text_key(
+    method: MethodAdapter, texts: Sequence[str], *, role: str, extra: dict[str, Any] | None = None
+) -> EmbeddingKey:
+    """The cache key of ``method``'s embeddings of ``texts`` (rows in order) in ``role``.
+
+    ``extra`` adds caller fields to the key (the text runner puts the query-mask settings there).
+    """
+    from harness.cache.keys import texts_digest
+
+    return EmbeddingKey(
+        method=method.identity(),
+        modality="text",
+        role=role,
+        tta="none",
+        items=texts_digest(texts),
+        n_items=len(texts),
+        extra={**method_extra(method), **(extra or {})},
     )
 
 
@@ -247,16 +273,15 @@ def encode_texts(
     batch_size: int = 256,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Encoded:
     """Text embeddings of ``texts`` (rows in order) for ``role``, cached like image embeddings.
 
-    The key's items are the texts' sha256 (:func:`harness.cache.keys.texts_digest`) and its
-    modality is ``text``; the method identity covers the tokenizer through the card and its
-    family configuration.
+    The key (:func:`make_text_key`): the texts' sha256 (:func:`harness.cache.keys.texts_digest`),
+    modality ``text``, the method identity (which covers the tokenizer through the card and its
+    family configuration), the random-init seed when the weights are random, and ``extra``.
     """
     import time
-
-    from harness.cache.keys import texts_digest
 
     advance = progress or (lambda n: None)
     stats = ExtractStats()
@@ -276,15 +301,7 @@ def encode_texts(
     if store is None:
         features = compute(0, len(texts)) if texts else np.zeros((0, 0), np.float32)
         return Encoded(features, np.ones(len(texts), bool), {}, "disabled", stats=stats)
-    key = EmbeddingKey(
-        method=method.identity(),
-        modality="text",
-        role=role,
-        tta="none",
-        items=texts_digest(texts),
-        n_items=len(texts),
-        extra={"family_config": method.card.family_config_for(method.variant)},
-    )
+    key = make_text_key(method, texts, role=role, extra=extra)
     entry = store.entry(key)
     with entry.lock():
         meta = entry.open(key, chunk_rows=chunk_rows, describe={"first_text": texts[0] if texts else None})

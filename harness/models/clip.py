@@ -126,12 +126,33 @@ class CLIPModel(nn.Module):
         self.feature_dim = embed_dim if test_feature == "proj" else vision_width
         self.text_feature_dim = embed_dim
         self.needs_camids = False
+        self.mask_token_id: int | None = None  # the card's ``mask_token_id`` (set by ``build``)
 
     @staticmethod
     def _causal_mask(length: int) -> torch.Tensor:
         mask = torch.empty(length, length)
         mask.fill_(float("-inf"))
         return mask.triu_(1)
+
+    @property
+    def mask_token(self) -> str | None:
+        """The text this family's tokenizer turns into exactly ``[mask_token_id]``, else None.
+
+        IRRA's masked language modelling (``anosorae/IRRA:datasets/bases.py``) replaces tokens with
+        ``<|mask|>``, id 49405 of IRRA's ``SimpleTokenizer``, which drops the last BPE merge
+        (``jekyll</w>``) to make room for it (the vocabulary stays 49,408). open_clip's tokenizer
+        has no ``<|mask|>``: its id 49405 is that merge, so the word ``jekyll`` is the text that
+        reaches IRRA's mask embedding. Cards without ``mask_token_id`` (zero-shot CLIP has no mask
+        token) give None, and query masking uses its documented fallback.
+        """
+        if self.mask_token_id is None:
+            return None
+        tokenizer = _tokenizer(self.context_length)
+        piece = tokenizer.decoder.get(self.mask_token_id, "")
+        if not piece.endswith("</w>"):
+            return None
+        text = piece.removesuffix("</w>")
+        return text if tokenizer.encode(text) == [self.mask_token_id] else None
 
     @property
     def dtype(self) -> torch.dtype:
@@ -224,6 +245,8 @@ def build(config: Mapping[str, Any]) -> CLIPModel:
         output_fp32=cfg.bool("output_fp32", True),
         drop_keys=cfg.str_list("drop_keys", ()),
     )
+    if config.get("mask_token_id") is not None:
+        model.mask_token_id = cfg.int("mask_token_id", minimum=0)
     if precision == "fp16":
         convert_weights_fp16(model)
         model.native_fp16 = True

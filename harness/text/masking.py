@@ -33,6 +33,7 @@ WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 STRATEGIES = ("mask", "unk", "delete")
 DEFAULT_TOKENS = {"mask": "[MASK]", "unk": "[UNK]", "delete": ""}
 _TOKEN_ATTR = {"mask": "mask_token", "unk": "unk_token"}
+_TOKEN_ID_ATTR = {"mask": "mask_token_id", "unk": "unk_token_id"}
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
@@ -136,3 +137,12 @@ def token_for(model: Any, strategy: str) -> tuple[str, str]:
     if isinstance(value, str) and value:
         return value, "model"
     return DEFAULT_TOKENS[strategy], "default"
+
+
+def token_id_for(model: Any, strategy: str) -> int | None:
+    """The id the model's tokenizer gives its own ``strategy`` token (``mask_token_id`` /
+    ``unk_token_id``), when the model defines both the token and the id; for the record."""
+    if strategy not in _TOKEN_ID_ATTR or token_for(model, strategy)[1] != "model":
+        return None
+    value = getattr(model, _TOKEN_ID_ATTR[strategy], None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -6,54 +6,35 @@ named after the leg; when the protocol sweeps mask ratios (``text.mask_ratios`` 
 ``[0.0]``) each ratio gets its own record, leg ``<leg>@mask<ratio>`` (``cuhk-pedes@mask0.0``,
 ``cuhk-pedes@mask0.3``), and ``protocol.test.text_mask`` holds the ratio, strategy, token, repeats and seed.
 
-Embeddings are memoised for the duration of one ``run_protocol`` call (:class:`EmbeddingMemo`), keyed
-by the method's identity (which includes the checkpoint hash), the content and, for text, the mask
-ratio, strategy, token, seed and repeat; nothing is persisted between runs.
+Embeddings come from the engine's content-addressed cache (``docs/engine.md``): gallery images
+through :meth:`harness.engine.session.EngineSession.encode` (modality ``image``, role ``gallery``),
+captions through :func:`harness.engine.encoder.encode_texts` (modality ``text``, role ``query``).
+The key of a masked caption list adds ``extra.text_mask = {ratio, strategy, token, seed, repeat}``
+to the texts' digest and the method's identity; ratio 0 captions are the unmasked captions with
+no mask fields, so ``textmask`` at ratio 0.0 and ``t2i`` on the same items share one entry. A
+phase served from the cache has its timing set to ``None`` with a note (never timed as computed);
+a fully cached re-run of a leg that needs no mask token never builds the network.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from harness.errors import ConfigError, ProtocolError
-from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, encode_captions, evaluate_t2i, headline
-from harness.text.masking import mask_captions, token_for
+from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, evaluate_t2i, headline
+from harness.text.masking import mask_captions, token_for, token_id_for
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
+    from harness.engine.encoder import Encoded
+    from harness.engine.session import EngineSession
     from harness.protocols import LegSpec, ProtocolSpec, TextSpec
     from harness.runner import LegOutcome, RunOptions
-
-MEMO_NOTE = "masked-text and image embeddings were memoised within this run only (no persistent cache)"
-
-
-@dataclass
-class EmbeddingMemo:
-    """In-run memo of embeddings: ``key -> features``; ``hits`` counts reuses."""
-
-    store: dict[str, np.ndarray] = field(default_factory=dict)
-    hits: int = 0
-
-    @staticmethod
-    def key(**parts: Any) -> str:
-        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-    def get_or_compute(self, key: str, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
-        """``(features, from_memo)``."""
-        if key in self.store:
-            self.hits += 1
-            return self.store[key], True
-        value = compute()
-        self.store[key] = value
-        return value, False
 
 
 def record_leg_name(leg: str, ratio: float, text: TextSpec) -> str:
@@ -67,11 +48,55 @@ def format_ratio(ratio: float) -> str:
     return short if "." in short else f"{short}.0"
 
 
-def _text_hash(captions: list[str]) -> str:
-    digest = hashlib.sha256()
-    for caption in captions:
-        digest.update(caption.encode("utf-8") + b"\0")
-    return digest.hexdigest()
+def mask_key_fields(ratio: float, strategy: str, token: str | None, seed: int, repeat: int) -> dict | None:
+    """The ``extra`` cache-key fields of one masking of the query captions (None at ratio 0, whose
+    captions are the unmasked ones and share the unmasked entry)."""
+    if ratio == 0:
+        return None
+    return {
+        "text_mask": {
+            "ratio": float(ratio),
+            "strategy": strategy,
+            "token": token,
+            "seed": seed,
+            "repeat": repeat,
+        }
+    }
+
+
+def _timed(method: Any, fn: Callable[[], Encoded]) -> tuple[Encoded, float]:
+    """``fn()`` and its wall time, less the network's build time when ``fn`` had to build it."""
+    loaded_before = getattr(method, "load_s", None)
+    start = time.perf_counter()
+    result = fn()
+    wall = time.perf_counter() - start
+    if loaded_before is None and getattr(method, "load_s", None) is not None:
+        wall -= method.load_s
+    return result, wall
+
+
+def _query_summary(encodings: list[Encoded]) -> dict[str, Any]:
+    """One record block for the caption encodings of a ratio (one per repeat)."""
+    statuses = {e.status for e in encodings}
+    status = statuses.pop() if len(statuses) == 1 else "partial"
+    summary: dict[str, Any] = {
+        "cache": status,
+        "keys": [e.key for e in encodings],
+        "repeats": len(encodings),
+        "n_items": len(encodings[0].valid),
+        "chunks_total": sum(e.chunks_total for e in encodings),
+        "chunks_computed": sum(e.chunks_computed for e in encodings),
+    }
+    computed = [e.stats for e in encodings if e.stats.images]
+    if computed:
+        texts = sum(s.images for s in computed)
+        seconds = sum(s.compute_s for s in computed)
+        summary["computed"] = {
+            "texts": texts,
+            "compute_s": seconds,
+            "texts_per_s": texts / seconds if seconds else None,
+        }
+    return summary
 
 
 def run_text_leg(
@@ -82,28 +107,39 @@ def run_text_leg(
     options: RunOptions,
     reads: dict[str, DatasetRead],
     progress: Callable[[str, int], Callable[[int], None]],
-    memo: EmbeddingMemo | None = None,
+    engine: EngineSession | None = None,
 ) -> list[LegOutcome]:
     """Run one text-query leg; returns one outcome per mask ratio (one for unmasked protocols)."""
-    from harness.data.registry import get_reader
-    from harness.engine.extract import extract_image_features
-    from harness.methods.load import load_method
+    import torch
 
-    memo = memo if memo is not None else EmbeddingMemo()
+    from harness.data.manifest import Manifest
+    from harness.data.registry import get_reader
+    from harness.engine.encoder import encode_texts
+    from harness.engine.lazy import lazy_method
+    from harness.engine.numerics import check_finite
+    from harness.engine.session import EngineSession, record_phase
+    from harness.methods.load import load_method
+    from harness.runner import SEED
+
+    engine = engine if engine is not None else EngineSession.from_options(options)
     evaluation = protocol.evaluation_for(leg)
     text = protocol.text
+    torch.manual_seed(SEED)  # per leg, as image legs: a random-init network depends on the seed only
+    np.random.seed(SEED)
+    settings = {
+        "variant": options.variant,
+        "device": options.device or engine.dist.default_device(),
+        "random_init": options.random_init,
+        "dtype": options.dtype,
+    }
     start = time.perf_counter()
-    method = load_method(
-        method_name,
-        weights_path,
-        variant=options.variant,
-        device=options.device,
-        random_init=options.random_init,
-        trust_checkpoint=options.trust_checkpoint,
-        dtype=options.dtype,
-        leg=leg.name,
+    method = lazy_method(
+        {"name": method_name, "weights": weights_path, **settings},
+        lambda: load_method(
+            method_name, weights_path, trust_checkpoint=options.trust_checkpoint, leg=leg.name, **settings
+        ),
     )
-    load_time = time.perf_counter() - start
+    eager_load_s = time.perf_counter() - start
     if not method.has_text:
         raise ConfigError(
             f"protocol {protocol.name!r} leg {leg.name!r} queries with text, but method {method.name!r} "
@@ -129,26 +165,41 @@ def run_text_leg(
         )
     load_data = time.perf_counter() - start
 
-    identity = method.identity()
-    start = time.perf_counter()
-    gallery_features, cached = memo.get_or_compute(
-        memo.key(kind="image", method=identity, manifest=gallery.fingerprint()),
-        lambda: extract_image_features(
-            method,
-            gallery,
-            batch_size=options.batch_size,
-            num_workers=options.num_workers,
-            progress=progress(f"{leg.name}: encode gallery", len(gallery)),
+    notes: list[str] = []
+    gallery_timings: dict[str, float | None] = {}
+    cached = engine.cached_roles(method, {"gallery": gallery})
+    engine.check_space(method, {"gallery": gallery}, cached)
+    encoded_gallery, wall = _timed(
+        method,
+        lambda: engine.encode(
+            method, gallery, "gallery", progress(f"{leg.name}: encode gallery", len(gallery))
         ),
     )
-    encode_gallery = None if cached else time.perf_counter() - start
+    record_phase("gallery", encoded_gallery, wall, gallery_timings, notes)
+    keep = np.flatnonzero(encoded_gallery.valid)
+    gallery_features = encoded_gallery.features[keep]
+    check_finite(gallery_features, [gallery[int(i)].path for i in keep], "gallery", method.name)
+    skipped = [
+        {"role": "gallery", "path": gallery[row].path, "reason": why}
+        for row, why in sorted(encoded_gallery.bad.items())
+    ]
+    if skipped:
+        gallery = Manifest([gallery[int(i)] for i in keep], name=gallery.name)
+        notes.append(
+            f"{len(skipped)} undecodable gallery images were skipped (--on-bad-image skip); metrics are "
+            "over the remaining images, listed in engine.skipped"
+        )
 
-    token, token_source = token_for(method.model, text.strategy)
-    base_hash = _text_hash(queries.captions)
+    needs_token = text.sweeps and any(r > 0 for r in text.mask_ratios)
+    token, token_source, token_id = None, None, None
+    if needs_token:  # the family's mask/unk token needs the built network (and its tokenizer)
+        token, token_source = token_for(method.model, text.strategy)
+        token_id = token_id_for(method.model, text.strategy)
     outcomes = []
     for ratio in text.mask_ratios:
         repeats = text.repeats if ratio > 0 else 1
         runs: list[dict[str, Any]] = []
+        encodings: list[Encoded] = []
         encode_text_s: float | None = 0.0
         score_s = 0.0
         for repeat in range(repeats):
@@ -161,46 +212,61 @@ def run_text_leg(
                     seed=text.seed,
                     repeat=repeat,
                     strategy=text.strategy,
-                    token=token,
+                    token=token or "",
                 )
-            )
-            start = time.perf_counter()
-            key = memo.key(
-                kind="text",
-                method=identity,
-                captions=base_hash,
-                ratio=ratio,
-                strategy=text.strategy if ratio > 0 else None,
-                token=token if ratio > 0 else None,
-                seed=text.seed if ratio > 0 else None,
-                repeat=repeat if ratio > 0 else None,
             )
             label = f"{leg.name}: encode captions" + (
                 f" (mask {ratio:g}, repeat {repeat + 1})" if ratio else ""
             )
-            features, cached = memo.get_or_compute(
-                key,
-                lambda captions=captions, label=label: encode_captions(
-                    method, captions, batch_size=options.batch_size, progress=progress(label, len(captions))
+            encoded, wall = _timed(
+                method,
+                lambda captions=captions, label=label, ratio=ratio, repeat=repeat: encode_texts(
+                    method,
+                    captions,
+                    role="query",
+                    store=engine.store,
+                    batch_size=options.batch_size,
+                    chunk_rows=engine.chunk_rows,
+                    progress=progress(label, len(captions)),
+                    extra=mask_key_fields(ratio, text.strategy, token, text.seed, repeat),
                 ),
             )
-            if cached or encode_text_s is None:
+            encodings.append(encoded)
+            if encoded.status in ("hit", "partial") or encode_text_s is None:
                 encode_text_s = None
             else:
-                encode_text_s += time.perf_counter() - start
+                encode_text_s += wall
+            check_finite(encoded.features, queries.captions, "caption query", method.name)
             start = time.perf_counter()
             results = evaluate_t2i(
-                features, gallery_features, queries.pids, gallery.pids, evaluation, i2t=text.i2t
+                encoded.features, gallery_features, queries.pids, gallery.pids, evaluation, i2t=text.i2t
             )
             score_s += time.perf_counter() - start
             runs.append(results)
+        ratio_notes = list(notes)
+        if encode_text_s is None:
+            served = sum(e.status == "hit" for e in encodings)
+            ratio_notes.append(
+                f"encode_text: {served} of {len(encodings)} caption encodings read from the cache "
+                f"({', '.join((e.key or '')[:12] for e in encodings)}); timing not measured"
+            )
+        load_s = getattr(method, "load_s", eager_load_s)
+        if load_s is None:
+            ratio_notes.append("load_method: the network was not built, every embedding came from the cache")
         timings = {
-            "load_method": load_time,
+            "load_method": load_s,
             "load_data": load_data,
-            "encode_gallery": encode_gallery,
+            **gallery_timings,
             "encode_text": encode_text_s,
             "score": score_s,
         }
+        engine_block = {
+            "settings": engine.describe(),
+            "encode": {"gallery": encoded_gallery.summary(), "query": _query_summary(encodings)},
+            "skipped": skipped,
+        }
+        if not engine.dist.is_main:
+            continue
         record = _record(
             protocol,
             leg,
@@ -211,11 +277,11 @@ def run_text_leg(
             runs,
             ratio,
             text,
-            token,
-            token_source,
+            (token, token_source, token_id),
             evaluation,
             timings,
-            memo,
+            ratio_notes,
+            engine_block,
         )
         from harness.results.io import write_record
         from harness.runner import LegOutcome
@@ -246,16 +312,17 @@ def _record(
     runs,
     ratio,
     text,
-    token,
-    token_source,
+    mask_token,
     evaluation,
     timings,
-    memo,
+    notes,
+    engine_block,
 ):
     from harness.provenance import collect
     from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
     from harness.runner import SEED
 
+    token, token_source, token_id = mask_token
     metrics, metrics_std, cmc = _mean_std(runs)
     first = runs[0]["t2i"]
     test = leg.test.model_dump()
@@ -266,11 +333,12 @@ def _record(
             "strategy": text.strategy,
             "token": token if ratio > 0 else None,
             "token_source": token_source if ratio > 0 else None,
+            "token_id": token_id if ratio > 0 else None,
             "repeats": len(runs),
             "seed": text.seed,
             "rounding": "floor(ratio * words + 1/2) words per caption",
         }
-    notes = []
+    notes = list(notes)
     if not method.weights.reportable:
         notes.append("random-init weights: smoke run only, not reportable")
     if read.synthetic:
@@ -279,11 +347,15 @@ def _record(
         notes.append(
             f"method {method.name!r} defines no {text.strategy} token; masked words became {token!r}"
         )
+    if text.sweeps and ratio > 0 and token_id is not None:
+        notes.append(
+            f"masked words became {token!r}, which the method's tokenizer maps to the single id {token_id}, "
+            f"its {text.strategy} token"
+        )
     if len(runs) > 1:
         notes.append(
             f"metrics are the mean of {len(runs)} maskings; metrics_std is their sample std (ddof=1)"
         )
-    notes.append(MEMO_NOTE)
     conventions = dict(first.conventions)
     conventions["multi_caption"] = MULTI_CAPTION_RULE
     conventions["direction"] = "t2i (query: caption, gallery: image)" + (
@@ -330,6 +402,7 @@ def _record(
         },
         reportable=method.weights.reportable,
         notes=notes,
+        engine=engine_block,
         provenance=Provenance(
             **collect(
                 device=str(method.device),

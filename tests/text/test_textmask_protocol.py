@@ -21,9 +21,11 @@ RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 @pytest.fixture(scope="module")
 def runs(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
     out = tmp_path_factory.mktemp("text-results")
-    options = RunOptions(data_root=tiny_world, out_dir=out, device="cpu")
+    cache = tmp_path_factory.mktemp("text-cache")  # module scope: the autouse cache fixture comes later
+    options = RunOptions(data_root=tiny_world, out_dir=out, device="cpu", cache_dir=cache)
     return {
         "out": out,
+        "cache": cache,
         "t2i": run_protocol("t2i", "attr-match", options),
         "textmask": run_protocol("textmask", "attr-match", options),
     }
@@ -52,6 +54,7 @@ def test_textmask_records_one_per_ratio_with_mean_and_std(runs) -> None:
         "strategy": "mask",
         "token": "[MASK]",
         "token_source": "model",
+        "token_id": None,
         "repeats": 3,
         "seed": 0,
         "rounding": "floor(ratio * words + 1/2) words per caption",
@@ -79,12 +82,61 @@ def test_r1_drops_as_the_mask_ratio_grows(runs) -> None:
 
 
 def test_masking_is_the_same_on_a_rerun(runs, tiny_world: Path, tmp_path: Path) -> None:
+    """A fresh cache: every caption list is encoded again, and the numbers agree."""
     again = run_protocol(
-        "textmask", "attr-match", RunOptions(data_root=tiny_world, out_dir=tmp_path), legs=["icfg-pedes"]
+        "textmask",
+        "attr-match",
+        RunOptions(data_root=tiny_world, out_dir=tmp_path, cache_dir=tmp_path / "fresh"),
+        legs=["icfg-pedes"],
     )
     first = {o.record.protocol.leg: o.record for o in runs["textmask"]}
     for outcome in again:
-        assert outcome.record.metrics == first[outcome.record.protocol.leg].metrics
+        record = outcome.record
+        assert record.engine["encode"]["query"]["cache"] == "miss"
+        assert record.timings_s["encode_text"] is not None and record.timings_s["encode_text"] > 0
+        assert record.metrics == first[record.protocol.leg].metrics
+
+
+def test_second_run_is_served_from_the_cache(runs, tiny_world: Path, tmp_path: Path) -> None:
+    again = run_protocol(
+        "textmask",
+        "attr-match",
+        RunOptions(data_root=tiny_world, out_dir=tmp_path, cache_dir=runs["cache"]),
+        legs=["rstpreid"],
+    )
+    first = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    assert len(again) == len(RATIOS)
+    for outcome in again:
+        record, before = outcome.record, first[outcome.record.protocol.leg]
+        assert record.metrics == before.metrics and record.metrics_std == before.metrics_std
+        assert record.cmc == before.cmc
+        assert record.engine["encode"]["gallery"]["cache"] == "hit"
+        assert record.engine["encode"]["query"]["cache"] == "hit"
+        assert record.engine["encode"]["query"]["keys"] == before.engine["encode"]["query"]["keys"]
+        for phase in ("encode_gallery", "encode_gallery_data_wait", "encode_gallery_compute", "encode_text"):
+            assert record.timings_s[phase] is None, phase
+        assert any("encode_gallery: embeddings read from the cache" in n for n in record.notes)
+        assert any(
+            "caption encodings read from the cache" in n and "timing not measured" in n for n in record.notes
+        )
+        assert before.timings_s["encode_text"] is not None or before.protocol.leg.endswith("@mask0.0")
+
+
+def test_ratio_zero_shares_the_unmasked_t2i_query_embeddings(runs) -> None:
+    """Same items and captions, same method, role query, no mask fields: one cache entry."""
+    t2i = {o.record.protocol.leg: o.record for o in runs["t2i"]}
+    masked = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    for dataset in DATASETS:
+        zero = masked[f"{dataset}@mask0.0"].engine["encode"]
+        assert zero["query"]["keys"] == t2i[dataset].engine["encode"]["query"]["keys"]
+        assert zero["query"]["cache"] == "hit" and zero["gallery"]["cache"] == "hit"  # t2i ran first
+        assert masked[f"{dataset}@mask0.0"].timings_s["encode_text"] is None
+        keys = {
+            k
+            for r in (0.1, 0.2, 0.3, 0.4, 0.5)
+            for k in masked[f"{dataset}@mask{r}"].engine["encode"]["query"]["keys"]
+        }
+        assert len(keys) == 15 and zero["query"]["keys"][0] not in keys  # 5 ratios x 3 repeats
 
 
 def test_t2i_cross_pairs_every_source_with_every_other_target(tiny_world: Path, tmp_path: Path) -> None:
