@@ -73,12 +73,16 @@ class Measured:
 def mask_ratio_of(record: ResultRecord) -> float | None:
     """The text-mask ratio of a ``textmask`` record (None for other protocols).
 
-    Looked up as ``mask_ratio``/``ratio`` in ``protocol.test`` or ``protocol.evaluation``, else as the
-    last number in the leg name (``cuhk-pedes-mask0.3`` -> 0.3; a number above 1 is a percent: ``m30``
+    Looked up as ``ratio`` in ``protocol.test.text_mask`` (what ``harness run -p textmask`` writes),
+    as ``mask_ratio``/``ratio`` in ``protocol.test`` or ``protocol.evaluation``, else as the last
+    number in the leg name (``cuhk-pedes@mask0.3`` -> 0.3; a number above 1 is a percent: ``m30``
     -> 0.3).
     """
     if record.protocol.name != "textmask":
         return None
+    text_mask = record.protocol.test.get("text_mask")
+    if isinstance(text_mask, dict) and text_mask.get("ratio") is not None:
+        return float(text_mask["ratio"])
     for block in (record.protocol.test, record.protocol.evaluation):
         for key in _RATIO_KEYS:
             if key in block and block[key] is not None:

@@ -13,6 +13,7 @@ from harness.protocols import get_protocol
 from harness.results.io import read_record
 from harness.runner import RunOptions, run_protocol
 from harness.text.report import read_records, textmask_frame
+from harness.text.run import format_ratio
 
 DATASETS = ("cuhk-pedes", "icfg-pedes", "rstpreid")
 RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -190,3 +191,50 @@ def test_cli_run_and_report(cli, runs, tiny_world: Path, tmp_path: Path) -> None
     assert result.exit_code == 2 and "--baseline 'irra' has no text-mask results" in result.output
     result = cli.invoke(app, ["text", "report", "--results", str(runs["out"]), "--format", "csv"])
     assert result.exit_code == 0 and result.output.startswith("dataset,ratio,attr-match R1,attr-match mAP")
+
+
+def test_report_table_dgcmia_t2_shows_measured_textmask_columns(cli, runs) -> None:
+    """Measured textmask records land in seed 004 Table 2 beside IRRA and DGCMIA (ratio from the record)."""
+    from harness.reports.build import build_table
+    from harness.reports.measured import load_measured
+
+    measured = [m for m in load_measured(runs["out"]) if m.protocol == "textmask"]
+    assert sorted({m.mask_ratio for m in measured}) == list(RATIOS)
+    table = build_table("dgcmia-t2", measured, allow_nonreportable=True)
+    header = [c.header for c in table.columns]
+    label = "attr-match (measured)†"  # † marks synthetic data / non-reportable weights
+    assert (label, "R1") in header and (label, "mAP") in header
+    r1, m_ap = header.index((label, "R1")), header.index((label, "mAP"))
+    frame = textmask_frame(read_records(runs["out"]))
+    cuhk = frame[frame["dataset"] == "cuhk-pedes"].set_index(["metric", "ratio"])["value"]
+    cells, dataset = {}, ""
+    for row in table.rows():
+        dataset = row.label[0] or dataset
+        if dataset == "CUHK-PEDES":
+            cells[row.label[-1]] = (row.cells[r1].text, row.cells[m_ap].text)
+    assert sorted(cells) == ["0.1", "0.2", "0.3", "0.4", "0.5"]
+    for ratio in (0.1, 0.2, 0.3, 0.4, 0.5):
+        expected = (f"{100 * cuhk[('R1', ratio)]:.2f}", f"{100 * cuhk[('mAP', ratio)]:.2f}")
+        assert cells[format_ratio(ratio)] == expected, cells
+    mine = cuhk["R1"]
+
+    result = cli.invoke(
+        app,
+        ["report", "--table", "dgcmia-t2", "--with-measured", str(runs["out"]), "--allow-nonreportable"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "attr-match (measured)" in result.output and "no record" not in result.output
+    assert f"{100 * mine[0.3]:.2f}" in result.output
+    refused = cli.invoke(app, ["report", "--table", "dgcmia-t2", "--with-measured", str(runs["out"])])
+    assert refused.exit_code == 2 and "--allow-nonreportable" in refused.output
+
+
+def test_reports_read_the_ratio_from_the_text_mask_block(runs) -> None:
+    from harness.reports.measured import mask_ratio_of
+
+    record = next(o.record for o in runs["textmask"] if o.record.protocol.leg == "rstpreid@mask0.4")
+    renamed = record.model_copy(
+        update={"protocol": record.protocol.model_copy(update={"leg": "rstpreid-v2"})}
+    )
+    assert mask_ratio_of(record) == 0.4
+    assert mask_ratio_of(renamed) == 0.4  # the record's own block wins over the digits of a leg name
