@@ -99,8 +99,8 @@ def complexity_command(
             random_init=random_init and name not in checkpoints,
             dtype=dtype,
         )
-        costs.append(
-            method_cost(
+        try:
+            cost = method_cost(
                 adapter,
                 input_size=size,
                 images=images,
@@ -109,7 +109,9 @@ def complexity_command(
                 measure_all=measure_all,
                 iters=iters,
             )
-        )
+        except ConfigError as exc:
+            raise ConfigError(f"method {name!r} at --input {input_size}: {exc}") from exc
+        costs.append(cost)
     accuracy = t2i_accuracy(read_records(results), dataset) if results is not None else None
     table, notes = complexity_table(costs, accuracy=accuracy)
     out.print(format_table(table, fmt).rstrip("\n"), markup=False, highlight=False, soft_wrap=True)

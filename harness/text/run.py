@@ -195,6 +195,11 @@ def run_text_leg(
     if needs_token:  # the family's mask/unk token needs the built network (and its tokenizer)
         token, token_source = token_for(method.model, text.strategy)
         token_id = token_id_for(method.model, text.strategy)
+    cost: dict[str, Any] = {}
+    if options.profile and engine.dist.is_main:  # harness run --profile: the record's cost block
+        from harness.runner import _cost
+
+        cost = _cost(getattr(method, "adapter", method))
     outcomes = []
     for ratio in text.mask_ratios:
         repeats = text.repeats if ratio > 0 else 1
@@ -283,6 +288,7 @@ def run_text_leg(
             ratio_notes,
             engine_block,
         )
+        record = record.model_copy(update={"cost": cost})
         from harness.results.io import write_record
         from harness.runner import LegOutcome
 

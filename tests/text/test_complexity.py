@@ -92,3 +92,5 @@ def test_cli_complexity(cli, tiny_text_cards, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "not among --method" in bad.output
     needs = cli.invoke(app, ["text", "complexity", "-m", "tiny-clip", "--input", "32x16"])
     assert needs.exit_code == 2 and "tiny.pth" in needs.output
+    fixed = cli.invoke(app, ["text", "complexity", "-m", "tiny-clip", "--random-init", "--input", "64x32"])
+    assert fixed.exit_code == 2 and "method 'tiny-clip' at --input 64x32" in fixed.output
