@@ -65,7 +65,11 @@ def run_command(
     ),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images per forward pass."),
     workers: int = typer.Option(0, "--workers", min=0, help="DataLoader worker processes."),
-    strict: bool = typer.Option(False, "--strict", help="Dataset count mismatches are errors, not warnings."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Dataset count and checkpoint sha256 mismatches (against the card) are errors, not warnings.",
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not draw progress bars."),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Embedding cache folder; default: $HARNESS_CACHE, else the user cache dir."

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harness.data.manifest import Manifest
 from harness.errors import ConfigError, ProtocolError
 from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, encode_captions, evaluate_t2i, headline
 from harness.text.masking import mask_captions, token_for
+from harness.weights import sha256_mismatch
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
@@ -86,7 +88,7 @@ def run_text_leg(
 ) -> list[LegOutcome]:
     """Run one text-query leg; returns one outcome per mask ratio (one for unmasked protocols)."""
     from harness.data.registry import get_reader
-    from harness.engine.extract import extract_image_features
+    from harness.engine.numerics import check_finite
     from harness.methods.load import load_method
 
     memo = memo if memo is not None else EmbeddingMemo()
@@ -131,17 +133,17 @@ def run_text_leg(
 
     identity = method.identity()
     start = time.perf_counter()
-    gallery_features, cached = memo.get_or_compute(
+    (gallery_features, skipped), cached = memo.get_or_compute(
         memo.key(kind="image", method=identity, manifest=gallery.fingerprint()),
-        lambda: extract_image_features(
-            method,
-            gallery,
-            batch_size=options.batch_size,
-            num_workers=options.num_workers,
-            progress=progress(f"{leg.name}: encode gallery", len(gallery)),
+        lambda: encode_gallery_images(
+            method, gallery, options, progress(f"{leg.name}: encode gallery", len(gallery))
         ),
     )
     encode_gallery = None if cached else time.perf_counter() - start
+    if skipped:  # --on-bad-image skip: undecodable gallery images leave the gallery
+        bad = {item["path"] for item in skipped}
+        gallery = Manifest([it for it in gallery if it.path not in bad], name=gallery.name)
+    check_finite(gallery_features, gallery.paths, "gallery", method.name)
 
     token, token_source = token_for(method.model, text.strategy)
     base_hash = _text_hash(queries.captions)
@@ -184,6 +186,9 @@ def run_text_leg(
                     method, captions, batch_size=options.batch_size, progress=progress(label, len(captions))
                 ),
             )
+            if not cached:
+                names = [f"{query[int(i)].path} (caption {j})" for j, i in enumerate(queries.index)]
+                check_finite(features, names, "caption", method.name)
             if cached or encode_text_s is None:
                 encode_text_s = None
             else:
@@ -216,12 +221,39 @@ def run_text_leg(
             evaluation,
             timings,
             memo,
+            skipped,
         )
         from harness.results.io import write_record
         from harness.runner import LegOutcome
 
         outcomes.append(LegOutcome(record=record, path=write_record(options.out_dir, record)))
     return outcomes
+
+
+def encode_gallery_images(
+    method, gallery: Manifest, options: RunOptions, progress: Callable[[int], None]
+) -> tuple[np.ndarray, list[dict[str, str]]]:
+    """Embeddings of the decodable gallery images (manifest order) and the skip list.
+
+    Under ``--on-bad-image error`` an undecodable image stops the run naming its path; under
+    ``skip`` its row is left out and listed as ``{role, path, reason}`` (as the image runner does).
+    """
+    from harness.engine.extract import ExtractSettings, iter_batches
+
+    settings = ExtractSettings(
+        batch_size=options.batch_size, num_workers=options.num_workers, on_bad_image=options.on_bad_image
+    )
+    blocks, valid, skipped = [], [], []
+    for batch in iter_batches(method, gallery.paths, gallery.camids.tolist(), settings):
+        blocks.append(batch.features)
+        valid.append(batch.valid)
+        for row, ok, reason in zip(batch.rows, batch.valid, batch.reasons, strict=True):
+            if not ok:
+                skipped.append({"role": "gallery", "path": gallery[int(row)].path, "reason": reason})
+        progress(len(batch.rows))
+    if not blocks:
+        return np.zeros((0, 0), dtype=np.float32), skipped
+    return np.concatenate(blocks)[np.concatenate(valid)], skipped
 
 
 def _mean_std(runs: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, float], list[float]]:
@@ -251,6 +283,7 @@ def _record(
     evaluation,
     timings,
     memo,
+    skipped,
 ):
     from harness.provenance import collect
     from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
@@ -283,9 +316,18 @@ def _record(
         notes.append(
             f"metrics are the mean of {len(runs)} maskings; metrics_std is their sample std (ddof=1)"
         )
+    if skipped:
+        notes.append(
+            f"{len(skipped)} undecodable gallery images were skipped (--on-bad-image skip); metrics are over "
+            "the remaining items, listed in engine.skipped"
+        )
+    if note := sha256_mismatch(method.card, leg.name, method.weights.sha256, method.weights.path):
+        notes.append(note)
     notes.append(MEMO_NOTE)
     conventions = dict(first.conventions)
     conventions["multi_caption"] = MULTI_CAPTION_RULE
+    if skipped:
+        conventions["skipped_items"] = len(skipped)
     conventions["direction"] = "t2i (query: caption, gallery: image)" + (
         "; i2t_* metrics: the reverse" if text.i2t else ""
     )
@@ -330,6 +372,7 @@ def _record(
         },
         reportable=method.weights.reportable,
         notes=notes,
+        engine={"skipped": skipped} if skipped else {},
         provenance=Provenance(
             **collect(
                 device=str(method.device),
