@@ -187,7 +187,7 @@ def run_text_leg(
                 ),
             )
             if not cached:
-                names = [f"{query[int(i)].path} (caption {j})" for j, i in enumerate(queries.index)]
+                names = [f"{query[int(i)].path} (caption {j})" for j, i in enumerate(queries.image_index)]
                 check_finite(features, names, "caption", method.name)
             if cached or encode_text_s is None:
                 encode_text_s = None
