@@ -122,7 +122,14 @@ def run_command(
         cache_chunk_rows=cache_chunk_rows,
     )
     with progress_bars(not no_progress) as hook:
-        outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+        try:
+            outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+        except KeyboardInterrupt:
+            kept = (
+                "" if no_cache else "; finished cache chunks are kept: run the same command again to resume"
+            )
+            err.print(f"interrupted: no result was written for the unfinished leg{kept}", highlight=False)
+            raise typer.Exit(130) from None
     if not outcomes and int(os.environ.get("RANK", "0")) != 0:
         return  # a torchrun rank other than 0 only encodes its shard; rank 0 scores and prints
     print_outcomes(outcomes, title=f"{method} on {protocol}")
