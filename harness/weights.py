@@ -65,7 +65,9 @@ def resolve_weights(
             problems.append(f"  leg {leg}: {where}")
             continue
         if not path.is_file():
-            problems.append(f"  leg {leg}: {path} does not exist")
+            problems.append(
+                f"  leg {leg}: {path} " + ("is not a file" if path.exists() else "does not exist")
+            )
             continue
         resolved[leg] = path
     if problems:

@@ -106,13 +106,28 @@ def test_wrong_architecture_lists_the_shape_mismatches(
     assert "shape mismatch(es)" in output and "pos_embed: checkpoint (1, 9, 48) vs model (1, 9, 32)" in output
 
 
-def test_truncated_checkpoint_is_refused(tiny_vit, tiny_world: Path, tmp_path: Path, cli) -> None:
-    _, checkpoint = tiny_vit
+def _truncated(tmp_path: Path, good: Path) -> tuple[Path, str]:
     cut = tmp_path / "cut.pth"
-    cut.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
-    assert_user_error(
-        _run(cli, tiny_world, tmp_path, cut), f"checkpoint {cut} could not be read", "truncated"
-    )
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    return cut, f"checkpoint {cut} could not be read; it is truncated, corrupt or not a PyTorch file"
+
+
+def _not_a_state_dict(tmp_path: Path, good: Path) -> tuple[Path, str]:
+    path = tmp_path / "tensor.pth"
+    torch.save(torch.zeros(3), path)
+    return path, f"checkpoint {path} holds a Tensor, not a state dict"
+
+
+def _folder(tmp_path: Path, good: Path) -> tuple[Path, str]:
+    return tmp_path, f"leg market1501: {tmp_path} is not a file"
+
+
+@pytest.mark.parametrize(
+    "make", [_truncated, _not_a_state_dict, _folder], ids=["truncated", "tensor", "folder"]
+)
+def test_unreadable_checkpoint_is_refused(tiny_vit, tiny_world: Path, tmp_path: Path, cli, make) -> None:
+    path, message = make(tmp_path, tiny_vit[1])
+    assert_user_error(_run(cli, tiny_world, tmp_path, path), message)
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
