@@ -104,3 +104,16 @@ def test_no_valid_query_is_a_clear_error_naming_the_leg(tiny_world: Path, tmp_pa
         run(cli, root, tmp_path / "out"), "protocol 'single' leg 'market1501'", "no query is valid"
     )
     assert not (tmp_path / "out" / "hsv-hist").exists()
+
+
+def test_count_mismatch_warns_or_fails_under_strict(tiny_world: Path, tmp_path: Path, cli) -> None:
+    root = copy_datasets(tiny_world, tmp_path / "world", "market1501")
+    sorted((root / MARKET / "bounding_box_test").glob("*.jpg"))[-1].unlink()  # a labelled one
+    result = run(cli, root, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "WARNING" in result.output and "counts differ" in " ".join(result.output.split())
+    assert (
+        record(tmp_path / "out", "hsv-hist", "single", "market1501")["data"]["market1501"]["counts_ok"]
+        is False
+    )
+    assert_user_error(run(cli, root, tmp_path / "strict", "--strict"), "counts differ", "MISMATCH")
