@@ -26,7 +26,9 @@ from harness.metrics.inputs import Labels
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_BLOCK_ELEMENTS = 1 << 25  # chunk x gallery elements per block (~128 MiB of float32 distances)
+DEFAULT_BLOCK_ELEMENTS = 1 << 24  # chunk x gallery elements per block (64 MiB of float32 distances)
+CELLS = 2048
+"""Equal-width cells between a query's first and last positive distance (exactness does not depend on it)."""
 
 
 def default_chunk_size(n_gallery: int, n_query: int) -> int:
@@ -37,15 +39,12 @@ def default_chunk_size(n_gallery: int, n_query: int) -> int:
 class FastEvaluator:
     """Accumulates per-query CMC first ranks, AP and INP from blocks of distance rows."""
 
-    def __init__(
-        self, labels: Labels, *, junk: str, ap: str, device: torch.device | str, dense_factor: float = 2.0
-    ) -> None:
+    def __init__(self, labels: Labels, *, junk: str, ap: str, device: torch.device | str) -> None:
         import torch
 
         self.junk = junk
         self.ap = ap
         self.device = torch.device(device)
-        self.dense_factor = dense_factor
         n_q = len(labels.q_pids)
         dev = self.device
         gp = torch.from_numpy(labels.g_pids).to(dev)
@@ -64,7 +63,6 @@ class FastEvaluator:
         self.first_rank = np.zeros(n_q, dtype=np.int64)
         self.query_ap = np.full(n_q, np.nan)
         self.query_inp = np.full(n_q, np.nan)
-        self.routes = {"flat": 0, "dense": 0}
 
     def results(self) -> dict[str, np.ndarray]:
         return {
@@ -107,54 +105,58 @@ class FastEvaluator:
         neg_inf = torch.tensor(float("-inf"), dtype=dist.dtype, device=dev)
         thr = torch.where(ok, last, neg_inf)
 
-        cand = dist <= thr[:, None]
-        n_cand = int(cand.sum())
-        if n_cand * pmax <= self.dense_factor * n_rows * n_g:
-            hist = self._flat_hist(dist, cand, qc, t, tidx, tval, pmax)
-            self.routes["flat"] += 1
-        else:
-            hist = self._dense_hist(dist, qc, t, tidx, tval, n_pos, pmax)
-            self.routes["dense"] += 1
-        neg_ahead = torch.cumsum(hist, 1)[:, :pmax]
-        self._finish(rows, neg_ahead, n_pos, ok, pmax)
-
-    def _before(self, v, j, t, tidx, tval):
-        """Number of valid positives ranked before entries (v, j): smaller distance, or equal distance
-        and smaller gallery index."""
-        vv = v[:, None]
-        return (tval & ((t < vv) | ((t == vv) & (tidx < j[:, None])))).sum(1)
-
-    def _flat_hist(self, dist, cand, qc, t, tidx, tval, pmax):
-        import torch
-
-        rr, jj = cand.nonzero(as_tuple=True)
+        rr, jj = (dist <= thr[:, None]).nonzero(as_tuple=True)
         neg = self.g_code[jj] != qc[rr]
         rr, jj = rr[neg], jj[neg]
-        n_rows = dist.shape[0]
-        hist = torch.zeros(n_rows * (pmax + 1), dtype=torch.int64, device=dist.device)
-        step = max(1, (1 << 24) // pmax)
-        for s in range(0, len(rr), step):
-            r, j = rr[s : s + step], jj[s : s + step]
-            b = self._before(dist[r, j], j, t[r], tidx[r], tval[r])
-            hist.index_add_(0, r * (pmax + 1) + b, torch.ones_like(b))
-        return hist.view(n_rows, pmax + 1)
+        neg_ahead = self._negatives_ahead(dist[rr, jj], rr, jj, t, tidx, tval, n_rows, pmax)
+        self._finish(rows, neg_ahead, n_pos, ok, pmax)
 
-    def _dense_hist(self, dist, qc, t, tidx, tval, n_pos, pmax):
+    def _negatives_ahead(self, v, rr, jj, t, tidx, tval, n_rows, pmax):
+        """For every (row, positive k): the number of candidate negatives (v, rr, jj) ranked before it.
+
+        Candidates are bucketed into ``CELLS`` equal cells between the row's first and last positive
+        distance (a monotone map, so a lower cell means a strictly smaller distance); a cumulative
+        histogram counts the candidates in lower cells, and only candidates sharing a cell with a
+        positive are compared exactly (distance, then gallery index).
+        """
         import torch
 
-        inf = torch.tensor(float("inf"), dtype=dist.dtype, device=dist.device)
-        tkey = torch.where(tval, t, inf).contiguous()
-        b = torch.searchsorted(tkey, dist.contiguous())  # number of valid positives strictly closer
-        tie = (b < n_pos[:, None]) & (tkey.gather(1, b.clamp(max=pmax - 1)) == dist)
-        if bool(tie.any()):
-            rr, jj = tie.nonzero(as_tuple=True)
-            v = dist[rr, jj]
-            eq_before = (tval[rr] & (t[rr] == v[:, None]) & (tidx[rr] < jj[:, None])).sum(1)
-            b[rr, jj] += eq_before
-        neg = (self.g_code[None, :] != qc[:, None]).to(torch.int64)
-        hist = torch.zeros(dist.shape[0], pmax + 1, dtype=torch.int64, device=dist.device)
-        hist.scatter_add_(1, b, neg)
-        return hist
+        dev = t.device
+        m = CELLS
+        tv64 = t.to(torch.float64)
+        lo = tv64[:, 0]
+        hi = tv64.gather(1, (tval.sum(1) - 1).clamp(min=0)[:, None]).squeeze(1)
+        span = hi - lo
+        finite = torch.isfinite(lo) & torch.isfinite(hi) & (span > 0)
+        scale = torch.where(finite, m / torch.where(finite, span, torch.ones_like(span)), 0.0)
+        lo = torch.where(finite, lo, 0.0)
+
+        def cells(x, lo_, scale_, below):
+            off = torch.where(scale_ > 0, (x - lo_) * scale_, torch.zeros_like(x))
+            c = off.floor_().clamp_(min=0, max=m).to(torch.int64) + 1
+            return torch.where(below, torch.zeros_like(c), c)  # 0: below the first positive
+
+        first = tv64[:, :1]
+        pcell = cells(tv64, lo[:, None], scale[:, None], tv64 < first)  # C x Pmax, in 1..m+1
+        v64 = v.to(torch.float64)
+        ccell = cells(v64, lo[rr], scale[rr], v64 < first[rr, 0])
+        width = m + 2
+        hist = torch.bincount(rr * width + ccell, minlength=n_rows * width).view(n_rows, width)
+        below = torch.cumsum(hist, 1) - hist  # candidates in strictly lower cells
+        ahead = below.gather(1, pcell)
+        marked = torch.zeros(n_rows, width, dtype=torch.bool, device=dev)
+        marked[torch.arange(n_rows, device=dev)[:, None].expand_as(pcell)[tval], pcell[tval]] = True
+        amb = marked[rr, ccell]
+        if bool(amb.any()):
+            ra, va, ja, ca = rr[amb], v[amb], jj[amb], ccell[amb]
+            step = max(1, (1 << 22) // pmax)
+            for s in range(0, len(ra), step):
+                r, x, j, c = ra[s : s + step], va[s : s + step], ja[s : s + step], ca[s : s + step]
+                tt = t[r]
+                xx = x[:, None]
+                hit = tval[r] & (pcell[r] == c[:, None]) & ((xx < tt) | ((xx == tt) & (j[:, None] < tidx[r])))
+                ahead.index_add_(0, r, hit.to(torch.int64))
+        return ahead
 
     def _finish(self, rows, neg_ahead, n_pos, ok, pmax):
         import torch
