@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 DEFAULT_BLOCK_ELEMENTS = 1 << 24  # chunk x gallery elements per block (64 MiB of float32 distances)
 CELLS = 2048
 """Equal-width cells between a query's first and last positive distance (exactness does not depend on it)."""
+DENSE_FRACTION = 0.125
+"""Above this fraction of candidate entries in a block, the elementwise (dense) route is used."""
 
 
 def default_chunk_size(n_gallery: int, n_query: int) -> int:
@@ -105,58 +107,105 @@ class FastEvaluator:
         neg_inf = torch.tensor(float("-inf"), dtype=dist.dtype, device=dev)
         thr = torch.where(ok, last, neg_inf)
 
-        rr, jj = (dist <= thr[:, None]).nonzero(as_tuple=True)
-        neg = self.g_code[jj] != qc[rr]
-        rr, jj = rr[neg], jj[neg]
-        neg_ahead = self._negatives_ahead(dist[rr, jj], rr, jj, t, tidx, tval, n_rows, pmax)
+        cand = dist <= thr[:, None]
+        if int(torch.count_nonzero(cand)) <= DENSE_FRACTION * cand.numel():
+            rr, jj = cand.nonzero(as_tuple=True)
+            del cand
+            neg = self.g_code[jj] != qc[rr]
+            rr, jj = rr[neg], jj[neg]
+            neg_ahead = self._ahead_compact(dist[rr, jj], rr, jj, t, tidx, tval, n_rows, pmax)
+        else:
+            excluded = ~cand
+            del cand
+            excluded |= self.g_code[None, :] == qc[:, None]
+            neg_ahead = self._ahead_dense(dist, excluded, t, tidx, tval, n_rows, pmax)
         self._finish(rows, neg_ahead, n_pos, ok, pmax)
 
-    def _negatives_ahead(self, v, rr, jj, t, tidx, tval, n_rows, pmax):
-        """For every (row, positive k): the number of candidate negatives (v, rr, jj) ranked before it.
-
-        Candidates are bucketed into ``CELLS`` equal cells between the row's first and last positive
-        distance (a monotone map, so a lower cell means a strictly smaller distance); a cumulative
-        histogram counts the candidates in lower cells, and only candidates sharing a cell with a
-        positive are compared exactly (distance, then gallery index).
-        """
+    # Negatives ahead of each positive. Candidates (negatives no farther than the row's last positive)
+    # are bucketed into CELLS equal cells between the row's first and last positive distance. The map
+    # is monotone, so a lower cell means a strictly smaller distance: a cumulative histogram counts
+    # the candidates in lower cells, and only candidates sharing a cell with a positive are compared
+    # exactly (distance, then gallery index). Exactness does not depend on CELLS.
+    def _cell_map(self, t, tval, dtype):
         import torch
 
-        dev = t.device
         m = CELLS
-        tv64 = t.to(torch.float64)
-        lo = tv64[:, 0]
-        hi = tv64.gather(1, (tval.sum(1) - 1).clamp(min=0)[:, None]).squeeze(1)
+        tw = t.to(dtype)
+        lo = tw[:, 0]
+        hi = tw.gather(1, (tval.sum(1) - 1).clamp(min=0)[:, None]).squeeze(1)
         span = hi - lo
-        finite = torch.isfinite(lo) & torch.isfinite(hi) & (span > 0)
-        scale = torch.where(finite, m / torch.where(finite, span, torch.ones_like(span)), 0.0)
+        finite = torch.isfinite(lo) & torch.isfinite(hi)
+        # finite rows: cell = floor((x - lo) * scale) clamped to [-1, m], plus 1; a zero span (one
+        # distinct positive distance) uses scale 1. Rows with an infinite positive distance put
+        # every entry in cell 1 (all compared exactly) except entries below the first positive.
+        scale = torch.where(span > 0, m / torch.where(span > 0, span, torch.ones_like(span)), 1.0)
+        scale = torch.where(finite, scale, 0.0)
         lo = torch.where(finite, lo, 0.0)
+        first = tw[:, 0]
+        nonfinite = None if bool(finite.all()) else ~finite
+        pcell = self._cells(
+            tw, lo[:, None], scale[:, None], first[:, None], None if nonfinite is None else nonfinite[:, None]
+        )
+        width = m + 3  # cell 0: below the first positive; m + 2: excluded entries (dense route)
+        marked = torch.zeros(t.shape[0], width, dtype=torch.bool, device=t.device)
+        rows = torch.arange(t.shape[0], device=t.device)[:, None].expand_as(pcell)
+        marked[rows[tval], pcell[tval]] = True
+        return lo, scale, first, nonfinite, pcell, marked, width
 
-        def cells(x, lo_, scale_, below):
-            off = torch.where(scale_ > 0, (x - lo_) * scale_, torch.zeros_like(x))
-            c = off.floor_().clamp_(min=0, max=m).to(torch.int64) + 1
-            return torch.where(below, torch.zeros_like(c), c)  # 0: below the first positive
+    @staticmethod
+    def _cells(x, lo, scale, first, nonfinite):
+        import torch
 
-        first = tv64[:, :1]
-        pcell = cells(tv64, lo[:, None], scale[:, None], tv64 < first)  # C x Pmax, in 1..m+1
-        v64 = v.to(torch.float64)
-        ccell = cells(v64, lo[rr], scale[rr], v64 < first[rr, 0])
-        width = m + 2
-        hist = torch.bincount(rr * width + ccell, minlength=n_rows * width).view(n_rows, width)
-        below = torch.cumsum(hist, 1) - hist  # candidates in strictly lower cells
-        ahead = below.gather(1, pcell)
-        marked = torch.zeros(n_rows, width, dtype=torch.bool, device=dev)
-        marked[torch.arange(n_rows, device=dev)[:, None].expand_as(pcell)[tval], pcell[tval]] = True
-        amb = marked[rr, ccell]
-        if bool(amb.any()):
-            ra, va, ja, ca = rr[amb], v[amb], jj[amb], ccell[amb]
-            step = max(1, (1 << 22) // pmax)
-            for s in range(0, len(ra), step):
-                r, x, j, c = ra[s : s + step], va[s : s + step], ja[s : s + step], ca[s : s + step]
-                tt = t[r]
-                xx = x[:, None]
-                hit = tval[r] & (pcell[r] == c[:, None]) & ((xx < tt) | ((xx == tt) & (j[:, None] < tidx[r])))
-                ahead.index_add_(0, r, hit.to(torch.int64))
+        off = (x - lo).mul_(scale)
+        if nonfinite is not None:
+            off.nan_to_num_(nan=0.0)
+        c = off.floor_().clamp_(min=-1, max=CELLS).to(torch.int64).add_(1)
+        if nonfinite is not None:
+            c.masked_fill_((x < first) & nonfinite, 0)
+        return c
+
+    def _exact_in_cell(self, ahead, r_all, v_all, j_all, c_all, t, tidx, tval, pcell, pmax):
+        import torch
+
+        step = max(1, (1 << 22) // pmax)
+        for s in range(0, len(r_all), step):
+            r, x, j, c = r_all[s : s + step], v_all[s : s + step], j_all[s : s + step], c_all[s : s + step]
+            tt = t[r]
+            xx = x[:, None]
+            hit = tval[r] & (pcell[r] == c[:, None]) & ((xx < tt) | ((xx == tt) & (j[:, None] < tidx[r])))
+            ahead.index_add_(0, r, hit.to(torch.int64))
         return ahead
+
+    def _ahead_compact(self, v, rr, jj, t, tidx, tval, n_rows, pmax):
+        """Few candidates: work on the compacted (row, column, value) triples."""
+        import torch
+
+        lo, scale, first, nonfinite, pcell, marked, width = self._cell_map(t, tval, torch.float64)
+        v64 = v.to(torch.float64)
+        ccell = self._cells(v64, lo[rr], scale[rr], first[rr], None if nonfinite is None else nonfinite[rr])
+        hist = torch.bincount(rr * width + ccell, minlength=n_rows * width).view(n_rows, width)
+        ahead = (torch.cumsum(hist, 1) - hist).gather(1, pcell)
+        amb = marked[rr, ccell]
+        return self._exact_in_cell(ahead, rr[amb], v[amb], jj[amb], ccell[amb], t, tidx, tval, pcell, pmax)
+
+    def _ahead_dense(self, dist, excluded, t, tidx, tval, n_rows, pmax):
+        """Many candidates: elementwise over the whole block, no compaction."""
+        import torch
+
+        lo, scale, first, nonfinite, pcell, marked, width = self._cell_map(t, tval, dist.dtype)
+        cell = self._cells(
+            dist,
+            lo[:, None],
+            scale[:, None],
+            first[:, None],
+            None if nonfinite is None else nonfinite[:, None],
+        )
+        cell.masked_fill_(excluded, width - 1)
+        ones = torch.ones(1, dtype=torch.int64, device=dist.device).expand_as(cell)
+        hist = torch.zeros(n_rows, width, dtype=torch.int64, device=dist.device).scatter_add_(1, cell, ones)
+        ahead = (torch.cumsum(hist, 1) - hist).gather(1, pcell)
+        rr, jj = marked.gather(1, cell).nonzero(as_tuple=True)
+        return self._exact_in_cell(ahead, rr, dist[rr, jj], jj, cell[rr, jj], t, tidx, tval, pcell, pmax)
 
     def _finish(self, rows, neg_ahead, n_pos, ok, pmax):
         import torch

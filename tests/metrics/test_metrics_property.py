@@ -57,11 +57,13 @@ def problems(draw):
     return d, qp, gp, qc, gc, kw
 
 
+@pytest.mark.parametrize("route", [0.0, 1.0], ids=["dense-route", "compact-route"])
 @pytest.mark.parametrize("cells", [1, 3, 2048])
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(problem=problems())
-def test_fast_equals_reference(problem, cells, monkeypatch):
+def test_fast_equals_reference(problem, cells, route, monkeypatch):
     monkeypatch.setattr(fast_mod, "CELLS", cells)
+    monkeypatch.setattr(fast_mod, "DENSE_FRACTION", route)
     d, qp, gp, qc, gc, kw = problem
     fast, ref = _run_both(d, qp, gp, qc, gc, **kw)
     if isinstance(ref, type):
@@ -115,3 +117,16 @@ def test_feature_streaming_matches_distance_matrix():
     dm = pairwise_distances(q, g, distance="cosine")
     ref = evaluate_distances(dm, qp, gp, qc, gc, implementation="reference")
     _compare(streamed, ref)
+
+
+@pytest.mark.parametrize("route", [0.0, 1.0], ids=["dense-route", "compact-route"])
+def test_infinite_distances(route, monkeypatch):
+    monkeypatch.setattr(fast_mod, "DENSE_FRACTION", route)
+    inf = np.inf
+    d = np.array(
+        [[inf, 0.2, -inf, inf, 0.5, 0.5], [0.3, inf, 0.1, 0.3, -inf, 0.3], [0.1, 0.1, 0.1, 0.1, 0.1, 0.1]]
+    )
+    qp, gp = [1, 2, 1], [1, 2, 3, 1, 2, 1]
+    fast = evaluate_distances(d, qp, gp, junk="none", max_rank=6)
+    ref = evaluate_distances(d, qp, gp, junk="none", max_rank=6, implementation="reference")
+    _compare(fast, ref)
