@@ -26,8 +26,8 @@ from harness.metrics.inputs import Labels
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_BLOCK_ELEMENTS = 1 << 24  # chunk x gallery elements per block (64 MiB of float32 distances)
-CELLS = 2048
+DEFAULT_BLOCK_ELEMENTS = 1 << 25  # chunk x gallery elements per block (128 MiB of float32 distances)
+CELLS = 8192
 """Equal-width cells between a query's first and last positive distance (exactness does not depend on it)."""
 DENSE_FRACTION = 0.125
 """Above this fraction of candidate entries in a block, the elementwise (dense) route is used."""
@@ -94,11 +94,11 @@ class FastEvaluator:
         if self.junk == "same-camera":
             pos_ok = in_group & (self.g_cam[pidx] != self.q_cam[rows][:, None])
         pd = dist.gather(1, pidx)
-        # sort positives by (valid first, distance, gallery index): two stable sorts
+        # sort same-pid items by (valid positive first, distance, gallery index): two stable sorts
         o1 = torch.sort(pd, dim=1, stable=True).indices
-        pd, pidx, pos_ok = pd.gather(1, o1), pidx.gather(1, o1), pos_ok.gather(1, o1)
+        pd, pidx, pos_ok, in_group = (x.gather(1, o1) for x in (pd, pidx, pos_ok, in_group))
         o2 = torch.sort((~pos_ok).to(torch.uint8), dim=1, stable=True).indices
-        t, tidx, tval = pd.gather(1, o2), pidx.gather(1, o2), pos_ok.gather(1, o2)
+        t, tidx, tval, tgrp = (x.gather(1, o2) for x in (pd, pidx, pos_ok, in_group))
         n_pos = tval.sum(1)
         ok = n_pos > 0
         if not bool(ok.any()):
@@ -106,27 +106,58 @@ class FastEvaluator:
         last = t.gather(1, (n_pos - 1).clamp(min=0)[:, None]).squeeze(1)
         neg_inf = torch.tensor(float("-inf"), dtype=dist.dtype, device=dev)
         thr = torch.where(ok, last, neg_inf)
+        cm = self._cell_map(t, tval, dist.dtype)
+        pcell, marked, width = cm["pcell"], cm["marked"], cm["width"]
 
+        # candidates: every entry no farther than the last positive (same-pid ones are removed below)
         cand = dist <= thr[:, None]
-        if int(torch.count_nonzero(cand)) <= DENSE_FRACTION * cand.numel():
-            rr, jj = cand.nonzero(as_tuple=True)
+        flat = cand.view(-1).nonzero().squeeze(1)
+        if len(flat) <= DENSE_FRACTION * cand.numel():
             del cand
-            neg = self.g_code[jj] != qc[rr]
-            rr, jj = rr[neg], jj[neg]
-            neg_ahead = self._ahead_compact(dist[rr, jj], rr, jj, t, tidx, tval, n_rows, pmax)
+            v = dist.reshape(-1)[flat]
+            rr = torch.div(flat, n_g, rounding_mode="floor")
+            cell = self._cells(
+                v,
+                cm["lo"][rr],
+                cm["scale"][rr],
+                cm["first"][rr],
+                None if cm["nonfinite"] is None else cm["nonfinite"][rr],
+            )
+            key = rr * width + cell
+            hist = torch.bincount(key, minlength=n_rows * width).view(n_rows, width)
+            amb = marked.view(-1)[key].nonzero().squeeze(1)
+            ra, va, ca = rr[amb], v[amb], cell[amb]
+            ja = flat[amb] - ra * n_g
         else:
-            excluded = ~cand
+            del flat
+            cell = self._cells(
+                dist,
+                cm["lo"][:, None],
+                cm["scale"][:, None],
+                cm["first"][:, None],
+                None if cm["nonfinite"] is None else cm["nonfinite"][:, None],
+            )
+            cell.masked_fill_(~cand, width - 1)
             del cand
-            excluded |= self.g_code[None, :] == qc[:, None]
-            neg_ahead = self._ahead_dense(dist, excluded, t, tidx, tval, n_rows, pmax)
-        self._finish(rows, neg_ahead, n_pos, ok, pmax)
+            ones = torch.ones(1, dtype=torch.int64, device=dev).expand_as(cell)
+            hist = torch.zeros(n_rows, width, dtype=torch.int64, device=dev).scatter_add_(1, cell, ones)
+            ra, ja = marked.gather(1, cell).nonzero(as_tuple=True)
+            va, ca = dist[ra, ja], cell[ra, ja]
+        # candidates in strictly lower cells than each positive, minus same-pid items among them
+        ahead = (torch.cumsum(hist, 1) - hist).gather(1, pcell)
+        same = tgrp & (t <= thr[:, None])
+        ahead -= (same[:, None, :] & (pcell[:, None, :] < pcell[:, :, None])).sum(2)
+        # candidates sharing a cell with a positive: exact comparison, negatives only
+        neg = self.g_code[ja] != qc[ra]
+        ahead = self._exact_in_cell(ahead, ra[neg], va[neg], ja[neg], ca[neg], t, tidx, tval, pcell, pmax)
+        self._finish(rows, ahead, n_pos, ok, pmax)
 
-    # Negatives ahead of each positive. Candidates (negatives no farther than the row's last positive)
+    # Negatives ahead of each positive. Candidates (entries no farther than the row's last positive)
     # are bucketed into CELLS equal cells between the row's first and last positive distance. The map
     # is monotone, so a lower cell means a strictly smaller distance: a cumulative histogram counts
     # the candidates in lower cells, and only candidates sharing a cell with a positive are compared
     # exactly (distance, then gallery index). Exactness does not depend on CELLS.
-    def _cell_map(self, t, tval, dtype):
+    def _cell_map(self, t, tval, dtype) -> dict:
         import torch
 
         m = CELLS
@@ -139,18 +170,26 @@ class FastEvaluator:
         # distinct positive distance) uses scale 1. Rows with an infinite positive distance put
         # every entry in cell 1 (all compared exactly) except entries below the first positive.
         scale = torch.where(span > 0, m / torch.where(span > 0, span, torch.ones_like(span)), 1.0)
-        scale = torch.where(finite, scale, 0.0)
-        lo = torch.where(finite, lo, 0.0)
+        scale = torch.where(finite, scale, 0.0).to(dtype)
+        lo = torch.where(finite, lo, 0.0).to(dtype)
         first = tw[:, 0]
         nonfinite = None if bool(finite.all()) else ~finite
         pcell = self._cells(
             tw, lo[:, None], scale[:, None], first[:, None], None if nonfinite is None else nonfinite[:, None]
         )
-        width = m + 3  # cell 0: below the first positive; m + 2: excluded entries (dense route)
+        width = m + 3  # cell 0: below the first positive; m + 2: not a candidate (dense route)
         marked = torch.zeros(t.shape[0], width, dtype=torch.bool, device=t.device)
         rows = torch.arange(t.shape[0], device=t.device)[:, None].expand_as(pcell)
         marked[rows[tval], pcell[tval]] = True
-        return lo, scale, first, nonfinite, pcell, marked, width
+        return {
+            "lo": lo,
+            "scale": scale,
+            "first": first,
+            "nonfinite": nonfinite,
+            "pcell": pcell,
+            "marked": marked,
+            "width": width,
+        }
 
     @staticmethod
     def _cells(x, lo, scale, first, nonfinite):
@@ -175,37 +214,6 @@ class FastEvaluator:
             hit = tval[r] & (pcell[r] == c[:, None]) & ((xx < tt) | ((xx == tt) & (j[:, None] < tidx[r])))
             ahead.index_add_(0, r, hit.to(torch.int64))
         return ahead
-
-    def _ahead_compact(self, v, rr, jj, t, tidx, tval, n_rows, pmax):
-        """Few candidates: work on the compacted (row, column, value) triples."""
-        import torch
-
-        lo, scale, first, nonfinite, pcell, marked, width = self._cell_map(t, tval, torch.float64)
-        v64 = v.to(torch.float64)
-        ccell = self._cells(v64, lo[rr], scale[rr], first[rr], None if nonfinite is None else nonfinite[rr])
-        hist = torch.bincount(rr * width + ccell, minlength=n_rows * width).view(n_rows, width)
-        ahead = (torch.cumsum(hist, 1) - hist).gather(1, pcell)
-        amb = marked[rr, ccell]
-        return self._exact_in_cell(ahead, rr[amb], v[amb], jj[amb], ccell[amb], t, tidx, tval, pcell, pmax)
-
-    def _ahead_dense(self, dist, excluded, t, tidx, tval, n_rows, pmax):
-        """Many candidates: elementwise over the whole block, no compaction."""
-        import torch
-
-        lo, scale, first, nonfinite, pcell, marked, width = self._cell_map(t, tval, dist.dtype)
-        cell = self._cells(
-            dist,
-            lo[:, None],
-            scale[:, None],
-            first[:, None],
-            None if nonfinite is None else nonfinite[:, None],
-        )
-        cell.masked_fill_(excluded, width - 1)
-        ones = torch.ones(1, dtype=torch.int64, device=dist.device).expand_as(cell)
-        hist = torch.zeros(n_rows, width, dtype=torch.int64, device=dist.device).scatter_add_(1, cell, ones)
-        ahead = (torch.cumsum(hist, 1) - hist).gather(1, pcell)
-        rr, jj = marked.gather(1, cell).nonzero(as_tuple=True)
-        return self._exact_in_cell(ahead, rr, dist[rr, jj], jj, cell[rr, jj], t, tidx, tval, pcell, pmax)
 
     def _finish(self, rows, neg_ahead, n_pos, ok, pmax):
         import torch
