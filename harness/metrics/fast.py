@@ -4,15 +4,18 @@ For each block of query rows (C x G distances, never a Q x G index or match matr
 
 1. the query's same-pid gallery items are gathered from a pid-sorted gallery index (C x Pmax), junk
    (same camera) is dropped and the positives are sorted by (distance, gallery index);
-2. only gallery entries no farther than the query's last positive can rank ahead of a positive;
-   for each such negative its bucket (the number of positives ranked before it, ties broken by
-   gallery index) is counted, and a cumulative histogram gives, for every positive, the number of
-   negatives ranked ahead of it;
+2. only entries no farther than the query's last positive can rank ahead of a positive. These
+   candidates are bucketed into ``CELLS`` equal-width cells between the query's first and last
+   positive distance (a monotone map: a lower cell means a strictly smaller distance); a cumulative
+   histogram of the cells counts, for every positive, the candidates in lower cells, the same-pid
+   items among them are subtracted, and the few negatives sharing a cell with a positive are
+   compared exactly by (distance, gallery index);
 3. the 1-based rank of the k-th positive is ``k + negatives ahead``; CMC (first positive), step or
    trapezoid AP and INP (last positive) follow exactly, in float64.
 
-Cost O(C * G) per block plus O(K * Pmax) for the K candidate negatives (a dense ``searchsorted``
-route is used when K is large); peak memory is proportional to chunk x gallery.
+Blocks with few candidates work on compacted candidate lists; blocks where more than
+``DENSE_FRACTION`` of the entries are candidates work elementwise on the whole block. Cost O(C * G)
+per block; peak memory is proportional to chunk x gallery. Every op exists on CUDA.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ if TYPE_CHECKING:
 
 DEFAULT_BLOCK_ELEMENTS = 1 << 25  # chunk x gallery elements per block (128 MiB of float32 distances)
 CELLS = 8192
-"""Equal-width cells between a query's first and last positive distance (exactness does not depend on it)."""
+"""At most this many equal-width cells between a query's first and last positive distance (and at most
+gallery / 8, at least 64); exactness does not depend on it."""
 DENSE_FRACTION = 0.125
 """Above this fraction of candidate entries in a block, the elementwise (dense) route is used."""
 
@@ -106,7 +110,7 @@ class FastEvaluator:
         last = t.gather(1, (n_pos - 1).clamp(min=0)[:, None]).squeeze(1)
         neg_inf = torch.tensor(float("-inf"), dtype=dist.dtype, device=dev)
         thr = torch.where(ok, last, neg_inf)
-        cm = self._cell_map(t, tval, dist.dtype)
+        cm = self._cell_map(t, tval, dist.dtype, min(CELLS, max(64, n_g // 8)))
         pcell, marked, width = cm["pcell"], cm["marked"], cm["width"]
 
         # candidates: every entry no farther than the last positive (same-pid ones are removed below)
@@ -122,6 +126,7 @@ class FastEvaluator:
                 cm["scale"][rr],
                 cm["first"][rr],
                 None if cm["nonfinite"] is None else cm["nonfinite"][rr],
+                cm["m"],
             )
             key = rr * width + cell
             hist = torch.bincount(key, minlength=n_rows * width).view(n_rows, width)
@@ -136,6 +141,7 @@ class FastEvaluator:
                 cm["scale"][:, None],
                 cm["first"][:, None],
                 None if cm["nonfinite"] is None else cm["nonfinite"][:, None],
+                cm["m"],
             )
             cell.masked_fill_(~cand, width - 1)
             del cand
@@ -157,10 +163,9 @@ class FastEvaluator:
     # is monotone, so a lower cell means a strictly smaller distance: a cumulative histogram counts
     # the candidates in lower cells, and only candidates sharing a cell with a positive are compared
     # exactly (distance, then gallery index). Exactness does not depend on CELLS.
-    def _cell_map(self, t, tval, dtype) -> dict:
+    def _cell_map(self, t, tval, dtype, m: int) -> dict:
         import torch
 
-        m = CELLS
         tw = t.to(dtype)
         lo = tw[:, 0]
         hi = tw.gather(1, (tval.sum(1) - 1).clamp(min=0)[:, None]).squeeze(1)
@@ -175,13 +180,19 @@ class FastEvaluator:
         first = tw[:, 0]
         nonfinite = None if bool(finite.all()) else ~finite
         pcell = self._cells(
-            tw, lo[:, None], scale[:, None], first[:, None], None if nonfinite is None else nonfinite[:, None]
+            tw,
+            lo[:, None],
+            scale[:, None],
+            first[:, None],
+            None if nonfinite is None else nonfinite[:, None],
+            m,
         )
         width = m + 3  # cell 0: below the first positive; m + 2: not a candidate (dense route)
         marked = torch.zeros(t.shape[0], width, dtype=torch.bool, device=t.device)
         rows = torch.arange(t.shape[0], device=t.device)[:, None].expand_as(pcell)
         marked[rows[tval], pcell[tval]] = True
         return {
+            "m": m,
             "lo": lo,
             "scale": scale,
             "first": first,
@@ -192,13 +203,13 @@ class FastEvaluator:
         }
 
     @staticmethod
-    def _cells(x, lo, scale, first, nonfinite):
+    def _cells(x, lo, scale, first, nonfinite, m):
         import torch
 
         off = (x - lo).mul_(scale)
         if nonfinite is not None:
             off.nan_to_num_(nan=0.0)
-        c = off.floor_().clamp_(min=-1, max=CELLS).to(torch.int64).add_(1)
+        c = off.floor_().clamp_(min=-1, max=m).to(torch.int64).add_(1)
         if nonfinite is not None:
             c.masked_fill_((x < first) & nonfinite, 0)
         return c
