@@ -182,9 +182,8 @@ def test_bench_metrics_distmat_2000x20000_vs_torchreid(benchmark, distmat_2000x2
         cmc, m_ap = rank.eval_market1501(d, qp, gp, qc, gc, 50)
         t_ref = time.perf_counter() - t0
         baseline = "torchreid 0.2.5 eval_market1501 (pure Python, pip package)"
-        np.testing.assert_array_equal(
-            np.asarray(cmc, dtype=np.float64), np.asarray(ours.cmc, dtype=np.float32)
-        )
+        hits_theirs = np.round(np.asarray(cmc, dtype=np.float64) * ours.n_valid_query)
+        np.testing.assert_array_equal(hits_theirs, np.round(ours.cmc * ours.n_valid_query))
         assert abs(m_ap - ours.mAP) < 1e-6
     else:
         from harness.metrics import evaluate_distances as ev
