@@ -130,3 +130,21 @@ def test_infinite_distances(route, monkeypatch):
     fast = evaluate_distances(d, qp, gp, junk="none", max_rank=6)
     ref = evaluate_distances(d, qp, gp, junk="none", max_rank=6, implementation="reference")
     _compare(fast, ref)
+
+
+def test_feature_streaming_is_blocked(monkeypatch):
+    """The evaluator only ever sees chunk_size x G blocks (the Q x G matrix is never built)."""
+    seen = []
+    original = fast_mod.FastEvaluator.process
+
+    def spy(self, dist, row0):
+        seen.append(tuple(dist.shape))
+        return original(self, dist, row0)
+
+    monkeypatch.setattr(fast_mod.FastEvaluator, "process", spy)
+    rng = np.random.default_rng(3)
+    q, g = rng.normal(size=(23, 8)).astype(np.float32), rng.normal(size=(50, 8)).astype(np.float32)
+    qp, gp = rng.integers(0, 5, 23), rng.integers(0, 5, 50)
+    r = evaluate_features(q, g, qp, gp, junk="none", chunk_size=5)
+    assert seen == [(5, 50)] * 4 + [(3, 50)]
+    assert r.conventions["chunk_size"] == 5
