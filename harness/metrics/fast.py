@@ -119,13 +119,20 @@ class FastEvaluator:
         if len(flat) <= DENSE_FRACTION * cand.numel():
             del cand
             v = dist.reshape(-1)[flat]
-            rr = torch.div(flat, n_g, rounding_mode="floor")
+            # flat indices are row-major sorted: per-row counts from the row boundaries
+            bounds = torch.arange(n_rows + 1, device=dev) * n_g
+            per_row = torch.diff(torch.searchsorted(flat, bounds))
+            rr = torch.repeat_interleave(torch.arange(n_rows, device=dev), per_row, output_size=len(flat))
+
+            def rep(x):
+                return torch.repeat_interleave(x, per_row, output_size=len(flat))
+
             cell = self._cells(
                 v,
-                cm["lo"][rr],
-                cm["scale"][rr],
-                cm["first"][rr],
-                None if cm["nonfinite"] is None else cm["nonfinite"][rr],
+                rep(cm["lo"]),
+                rep(cm["scale"]),
+                rep(cm["first"]),
+                None if cm["nonfinite"] is None else rep(cm["nonfinite"]),
                 cm["m"],
             )
             key = rr * width + cell
