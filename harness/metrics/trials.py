@@ -37,6 +37,19 @@ class TrialSummary:
         }
 
 
+def mean_std(per_trial: Sequence[Mapping[str, float]]) -> tuple[dict[str, float], dict[str, float]]:
+    """Mean and population std (ddof=0) of every scalar present in all trials, keeping key order.
+
+    The one aggregation rule of the harness: small-target splits (MetaBIN reports ``np.std``) and
+    repeated text maskings alike.
+    """
+    if not per_trial:
+        raise MetricError("trials: no trial results to aggregate")
+    keys = [k for k in per_trial[0] if all(k in t for t in per_trial)]
+    values = {k: np.asarray([t[k] for t in per_trial], dtype=np.float64) for k in keys}
+    return {k: float(v.mean()) for k, v in values.items()}, {k: float(v.std()) for k, v in values.items()}
+
+
 def aggregate_trials(results: Sequence[RetrievalResult | Mapping[str, Any]]) -> TrialSummary:
     """Mean and std (ddof=0) of R1/R5/R10/mAP/mINP (those present in every trial) and the mean CMC."""
     if not results:

@@ -10,7 +10,7 @@ from harness.errors import MetricError
 from harness.metrics import evaluate_features
 from harness.metrics.aqe import AQEParams, aqe_dense, average_query_expansion
 from harness.metrics.t2i import evaluate_text_to_image
-from harness.metrics.trials import aggregate_trials, evaluate_trials
+from harness.metrics.trials import aggregate_trials, evaluate_trials, mean_std
 
 
 @pytest.mark.parametrize(("times", "k", "alpha"), [(1, 5, 3.0), (2, 3, 1.0), (1, 1, 3.0)])
@@ -86,3 +86,11 @@ def test_text_to_image_helper():
     assert r.n_query == 3 and r.n_valid_query == 2  # pid 9 has no image: skipped, counted
     # caption 0: images 0 and 2 (pid 7) rank 1-2 -> AP 1; caption 1: image 1 first -> AP 1
     assert r.mAP == pytest.approx(1.0) and r.to_dict()["R1"] == 1.0
+
+
+def test_mean_std_is_population_std_over_common_keys():
+    mean, std = mean_std([{"R1": 0.5, "mAP": 0.2, "x": 1.0}, {"R1": 0.7, "mAP": 0.4}])
+    assert list(mean) == ["R1", "mAP"]
+    assert mean == pytest.approx({"R1": 0.6, "mAP": 0.3}) and std == pytest.approx({"R1": 0.1, "mAP": 0.1})
+    with pytest.raises(MetricError, match="no trial results"):
+        mean_std([])
