@@ -150,5 +150,3 @@ def test_grid_partition_from_the_official_mat_format(tmp_path: Path) -> None:
     assert len(split_set.trials[0].test_ids) == 125
     again = split_set_from_dict(json.loads(dump(split_set)), "roundtrip")
     assert again.trials == split_set.trials
-
-
