@@ -16,8 +16,9 @@ from harness.data.manifest import Item, Manifest
 from harness.data.registry import get_reader
 from harness.errors import MetricError, ProtocolError
 from harness.methods.registry import get_card
+from harness.metrics.trials import mean_std
 from harness.protocols import LegSpec, ProtocolSpec, get_protocol
-from harness.protocols.trials import aggregate_trials, leg_eval_sets
+from harness.protocols.trials import leg_eval_sets
 from harness.results.io import write_record
 from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
 from harness.weights import check_checkpoint_hashes, resolve_weights, sha256_mismatch
@@ -239,7 +240,7 @@ def _run_leg(
             raise MetricError(f"{where}: {exc}") from exc
     timings["score"] = time.perf_counter() - start
     per_trial = [_headline_metrics(r) for r in results]
-    metrics, metrics_std = aggregate_trials(per_trial)
+    metrics, metrics_std = mean_std(per_trial)
     if len(results) == 1:
         metrics_std, per_trial = {}, []
     result = results[0]
