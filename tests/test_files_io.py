@@ -1,3 +1,5 @@
+"""Atomic writes (harness.atomic) and file hashing (harness.hashing)."""
+
 from __future__ import annotations
 
 import json
@@ -38,3 +40,18 @@ def test_a_failing_writer_keeps_the_old_file(tmp_path: Path) -> None:
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
     assert json.loads(write_json_atomic(tmp_path / "j.json", [1]).read_text()) == [1]
+
+
+def test_sha256_is_computed_once_per_unchanged_file(tmp_path: Path) -> None:
+    import hashlib
+
+    from harness.hashing import _sha256, sha256_file
+
+    path = tmp_path / "w.bin"
+    path.write_bytes(b"abc")
+    before = _sha256.cache_info().misses
+    assert sha256_file(path) == hashlib.sha256(b"abc").hexdigest()
+    assert sha256_file(str(path)) == hashlib.sha256(b"abc").hexdigest()
+    assert _sha256.cache_info().misses == before + 1
+    path.write_bytes(b"abcd")  # rewritten: new size, hashed again
+    assert sha256_file(path) == hashlib.sha256(b"abcd").hexdigest()
