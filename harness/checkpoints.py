@@ -19,7 +19,6 @@ Conventions:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
@@ -54,11 +53,9 @@ def sha256_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> s
     p = Path(path)
     if not p.is_file():
         raise CheckpointError(f"checkpoint file {p} does not exist or is not a file")
-    digest = hashlib.sha256()
-    with p.open("rb") as handle:
-        while block := handle.read(chunk_size):
-            digest.update(block)
-    return digest.hexdigest()
+    from harness.hashing import sha256_file as _hash
+
+    return _hash(p, chunk_size)
 
 
 def verify_sha256(path: str | os.PathLike[str], expected: str | None, *, strict: bool = False) -> str:

@@ -14,13 +14,14 @@ from pathlib import Path
 from harness.data.base import DatasetRead
 from harness.data.manifest import Item, Manifest
 from harness.data.registry import get_reader
-from harness.errors import ProtocolError
+from harness.errors import MetricError, ProtocolError
 from harness.methods.registry import get_card
+from harness.metrics.trials import mean_std
 from harness.protocols import LegSpec, ProtocolSpec, get_protocol
-from harness.protocols.trials import aggregate_trials, leg_eval_sets
+from harness.protocols.trials import leg_eval_sets
 from harness.results.io import write_record
 from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
-from harness.weights import resolve_weights
+from harness.weights import check_checkpoint_hashes, resolve_weights, sha256_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def run_protocol(
         weights_dir=options.weights_dir,
         random_init=options.random_init,
     )
+    check_checkpoint_hashes(card, weights, strict=options.strict)  # a mismatch warns, or fails under --strict
     torch.manual_seed(SEED)
     np.random.seed(SEED)
     reads: dict[str, DatasetRead] = {}
@@ -214,31 +216,39 @@ def _run_leg(
     for es in eval_sets:
         q_rows = [row[it.path] for it in es.query]
         g_rows = [row[it.path] for it in es.gallery]
-        results.append(
-            evaluate_features(
-                all_features[q_rows],
-                all_features[g_rows],
-                es.query.pids,
-                es.gallery.pids,
-                es.query.camids,
-                es.gallery.camids,
-                distance=evaluation.distance,
-                normalize=evaluation.normalize,
-                max_rank=evaluation.max_rank,
-                junk=evaluation.junk,
-                rerank=evaluation.rerank,
-                denominator=evaluation.denominator,
+        try:
+            results.append(
+                evaluate_features(
+                    all_features[q_rows],
+                    all_features[g_rows],
+                    es.query.pids,
+                    es.gallery.pids,
+                    es.query.camids,
+                    es.gallery.camids,
+                    distance=evaluation.distance,
+                    normalize=evaluation.normalize,
+                    max_rank=evaluation.max_rank,
+                    junk=evaluation.junk,
+                    rerank=evaluation.rerank,
+                    denominator=evaluation.denominator,
+                )
             )
-        )
+        except MetricError as exc:  # e.g. no query has a gallery match left: name the leg and data
+            where = f"protocol {protocol.name!r} leg {leg.name!r} ({read.found.root})"
+            raise MetricError(f"{where}: {exc}") from exc
     timings["score"] = time.perf_counter() - start
     per_trial = [_headline_metrics(r) for r in results]
-    metrics, metrics_std = aggregate_trials(per_trial)
+    metrics, metrics_std = mean_std(per_trial)
     if len(results) == 1:
         metrics_std, per_trial = {}, []
     result = results[0]
     cmc = np.mean([np.asarray(r.cmc, dtype=np.float64) for r in results], axis=0)
     query, gallery = eval_sets[0].query, eval_sets[0].gallery
 
+    if note := sha256_mismatch(method.card, leg.name, method.weights.sha256, method.weights.path):
+        notes.append(note)
+    if note := _invalid_query_note(results):
+        notes.append(note)
     if skipped:
         notes.append(
             f"{len(skipped)} undecodable images were skipped (--on-bad-image skip); metrics are over the "
@@ -307,6 +317,19 @@ def _run_leg(
         ),
     )
     return LegOutcome(record=record, path=write_record(options.out_dir, record))
+
+
+def _invalid_query_note(results) -> str | None:
+    """Say how many queries had no gallery match left after the junk rule (worst trial)."""
+    worst = max(results, key=lambda r: r.n_query - r.n_valid_query)
+    n_invalid = worst.n_query - worst.n_valid_query
+    if n_invalid == 0:
+        return None
+    trials = f" (in the worst of {len(results)} trials)" if len(results) > 1 else ""
+    rule = worst.conventions.get("invalid_query", "")
+    return f"{n_invalid} of {worst.n_query} queries have no gallery match after the junk rule{trials}" + (
+        f": {rule}" if rule else ""
+    )
 
 
 def _cost(method) -> dict:

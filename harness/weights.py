@@ -6,10 +6,13 @@ file named, not after an hour of extraction.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from harness.errors import CheckpointError, ConfigError
 from harness.methods.card import MethodCard
+
+log = logging.getLogger(__name__)
 
 
 def parse_weights_options(values: list[str] | None, legs: list[str]) -> dict[str, Path]:
@@ -62,7 +65,9 @@ def resolve_weights(
             problems.append(f"  leg {leg}: {where}")
             continue
         if not path.is_file():
-            problems.append(f"  leg {leg}: {path} does not exist")
+            problems.append(
+                f"  leg {leg}: {path} " + ("is not a file" if path.exists() else "does not exist")
+            )
             continue
         resolved[leg] = path
     if problems:
@@ -72,3 +77,44 @@ def resolve_weights(
             "files named above; --random-init runs without weights (results marked non-reportable)."
         )
     return resolved
+
+
+def sha256_mismatch(
+    card: MethodCard, leg: str | None, actual: str | None, path: str | Path | None
+) -> str | None:
+    """The mismatch message when ``actual`` differs from the sha256 the card lists for ``leg``.
+
+    None when the card lists no sha256 for the leg (or there is no checkpoint). The comparison
+    ignores case and an optional ``sha256:`` prefix, as :func:`harness.checkpoints.verify_sha256`.
+    """
+    entry = card.checkpoint_for(leg)
+    if entry is None or not entry.sha256 or actual is None:
+        return None
+    want = entry.sha256.strip().lower().removeprefix("sha256:")
+    if want == actual.lower():
+        return None
+    return (
+        f"checkpoint {path} has sha256 {actual}, but method {card.name!r} lists {want} for "
+        f"{entry.file} (leg {leg}): the file is not the published checkpoint (or the card is out of date)"
+    )
+
+
+def check_checkpoint_hashes(card: MethodCard, resolved: dict[str, Path | None], *, strict: bool) -> None:
+    """Hash every leg's checkpoint whose card entry lists a sha256, before any work.
+
+    A mismatch is logged as a warning (the result record also gets a note), or raises
+    :class:`CheckpointError` under ``strict`` (``--strict``). Checkpoints without a listed sha256
+    are not hashed here.
+    """
+    from harness.checkpoints import sha256_file
+
+    for leg, path in resolved.items():
+        entry = card.checkpoint_for(leg)
+        if path is None or entry is None or not entry.sha256:
+            continue
+        message = sha256_mismatch(card, leg, sha256_file(path), path)
+        if message is None:
+            continue
+        if strict:
+            raise CheckpointError(f"{message}; refused under --strict")
+        log.warning("%s; pass --strict to refuse it", message)

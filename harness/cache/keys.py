@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.errors import DataError
+from harness.hashing import sha256_file
 
 CACHE_FORMAT_VERSION = 1
 ItemMode = Literal["stat", "content"]
@@ -36,15 +37,6 @@ TTAS = ("none", "flip")
 def canonical_json(payload: Any) -> str:
     """JSON with sorted keys and no whitespace: equal payloads give equal strings."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-
-
-def sha256_file(path: str | os.PathLike[str], block: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def item_fingerprint(path: str, camid: int, mode: ItemMode) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.cache.atomic import TMP_SUFFIX, write_atomic, write_json_atomic
+from harness.atomic import TMP_SUFFIX, write_atomic, write_json_atomic
 from harness.cache.keys import CACHE_FORMAT_VERSION, EmbeddingKey
 
 DEFAULT_CHUNK_ROWS = 4096
@@ -117,7 +117,7 @@ class CacheEntry:
             "updated_utc": _now(),
             "describe": describe,
         }
-        write_json_atomic(self.meta_path, meta)
+        write_json_atomic(self.meta_path, meta, sort_keys=True)
         return meta
 
     def clear_chunks(self) -> None:
@@ -198,7 +198,7 @@ class CacheEntry:
     def mark_complete(self, meta: dict[str, Any], dim: int) -> dict[str, Any]:
         """Record ``dim`` and completeness in the sidecar (atomically)."""
         meta = {**meta, "dim": int(dim), "complete": True, "updated_utc": _now()}
-        write_json_atomic(self.meta_path, meta)
+        write_json_atomic(self.meta_path, meta, sort_keys=True)
         return meta
 
     def touch_used(self) -> None:

@@ -53,7 +53,7 @@ def profile_command(
     json_path: Path = typer.Option(None, "--json", help="Also write the cost block as JSON here."),
 ) -> None:
     """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size."""
-    from harness.cache.atomic import write_json_atomic
+    from harness.atomic import write_json_atomic
     from harness.methods.load import load_method
     from harness.profiling.profile import ProfileSettings, profile_method
 

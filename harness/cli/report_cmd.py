@@ -26,9 +26,9 @@ def report_command(
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
 ) -> None:
     """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""
+    from harness.atomic import write_text_atomic
     from harness.errors import ConfigError
     from harness.reports.build import build_table
-    from harness.reports.io import write_text_atomic
     from harness.reports.measured import load_measured
     from harness.reports.names import table_names
     from harness.reports.render import FORMATS, render

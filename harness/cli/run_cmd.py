@@ -65,7 +65,11 @@ def run_command(
     ),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images per forward pass."),
     workers: int = typer.Option(0, "--workers", min=0, help="DataLoader worker processes."),
-    strict: bool = typer.Option(False, "--strict", help="Dataset count mismatches are errors, not warnings."),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Dataset count and checkpoint sha256 mismatches (against the card) are errors, not warnings.",
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="Do not draw progress bars."),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Embedding cache folder; default: $HARNESS_CACHE, else the user cache dir."
@@ -118,7 +122,14 @@ def run_command(
         cache_chunk_rows=cache_chunk_rows,
     )
     with progress_bars(not no_progress) as hook:
-        outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+        try:
+            outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+        except KeyboardInterrupt:
+            kept = (
+                "" if no_cache else "; finished cache chunks are kept: run the same command again to resume"
+            )
+            err.print(f"interrupted: no result was written for the unfinished leg{kept}", highlight=False)
+            raise typer.Exit(130) from None
     if not outcomes and int(os.environ.get("RANK", "0")) != 0:
         return  # a torchrun rank other than 0 only encodes its shard; rank 0 scores and prints
     print_outcomes(outcomes, title=f"{method} on {protocol}")

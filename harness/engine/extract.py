@@ -235,9 +235,13 @@ def extract_image_features(
 
     Args:
         progress: called with the number of images finished after each batch.
-        settings: extraction settings (``batch_size``/``num_workers`` are used when absent).
+        settings: extraction settings (``batch_size``/``num_workers`` are used when absent). An
+            undecodable image always stops it (:class:`DataError`): it returns every row, so it
+            cannot skip one; callers that skip use :func:`iter_batches` and its ``valid`` mask.
     """
     settings = settings or ExtractSettings(batch_size=batch_size, num_workers=num_workers)
+    if settings.on_bad_image != "error":
+        raise ValueError("extract_image_features returns every row; skip bad images with iter_batches")
     chunks: list[np.ndarray] = []
     for batch in iter_batches(method, manifest.paths, manifest.camids.tolist(), settings):
         chunks.append(batch.features)

@@ -67,7 +67,7 @@ def identity_probe(
 ) -> MethodAdapter | None:
     """An adapter without a network whose ``identity()`` is that of ``load_method(...)``, or None
     when ``load_method`` would refuse (it is then called directly, to raise its own error)."""
-    from harness.cache.keys import sha256_file
+    from harness.hashing import sha256_file
     from harness.methods.load import resolve_device
     from harness.methods.registry import get_card
 

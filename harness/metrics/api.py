@@ -65,16 +65,16 @@ def _evaluate_blocks(
     cmc_sum = None
     if protocol == "cuhk03-sgs":
         sgs = SingleGalleryShot(labels, junk=junk, max_rank=max_rank, repeats=sgs_repeats, seed=seed)
-        cmc_sum = np.zeros(max_rank)
+        cmc_sum = np.zeros(max_rank, dtype=np.int64)
     if implementation == "reference":
         from harness.metrics.reference import evaluate_reference, sgs_reference
 
-        parts = [(r0, to_numpy(b, "distmat")) for r0, b in blocks]
+        parts = [(r0, np.array(to_numpy(b, "distmat"), copy=True)) for r0, b in blocks]
         full = np.concatenate([b for _, b in parts], axis=0)
         per_query = evaluate_reference(full, labels, junk=junk, ap=ap)
         if sgs is not None:
             rows = sgs_reference(full, labels, junk=junk, max_rank=max_rank, repeats=sgs_repeats, seed=seed)
-            cmc_sum = rows[per_query["valid"]].sum(0)
+            cmc_sum = rows[per_query["valid"]].sum(0) / sgs_repeats
     else:
         from harness.metrics.fast import FastEvaluator
 
@@ -85,6 +85,8 @@ def _evaluate_blocks(
                 rows = sgs.rows(block.cpu().numpy(), r0)
                 cmc_sum += rows.sum(0)
         per_query = ev.results()
+        if cmc_sum is not None:
+            cmc_sum = cmc_sum / sgs_repeats
     return summarize(
         per_query,
         labels,

@@ -39,10 +39,10 @@ class SingleGalleryShot:
         self.gc_perm = None if labels.g_camids is None else labels.g_camids[self.perm]
 
     def rows(self, dist_rows: np.ndarray, offset: int) -> np.ndarray:
-        """CMC rows (C x max_rank, averaged over repeats; zero for invalid queries) for queries
-        ``offset .. offset + C``."""
+        """CMC hit counts (C x max_rank: at each rank, how many repeats found the match; zero rows for
+        invalid queries) for queries ``offset .. offset + C``. Divide by ``repeats`` for CMC."""
         n_rows = dist_rows.shape[0]
-        out = np.zeros((n_rows, self.max_rank))
+        out = np.zeros((n_rows, self.max_rank), dtype=np.int64)
         perm = self.perm
         n_g = len(perm)
         for r in range(n_rows):
@@ -64,5 +64,5 @@ class SingleGalleryShot:
             ahead = chosen & ~same & ((d < dp) | ((d == dp) & (perm < ip)))
             first = ahead.sum(axis=1)  # 0-based position of the drawn positive in the sub-list
             hist = np.bincount(np.minimum(first, self.max_rank), minlength=self.max_rank + 1)
-            out[r] = np.cumsum(hist[: self.max_rank]) / self.repeats
+            out[r] = np.cumsum(hist[: self.max_rank])
         return out

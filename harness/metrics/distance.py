@@ -78,7 +78,7 @@ class FeatureDistance:
 
         d = torch.mm(q, self.g_t, out=out) if out is not None else torch.mm(q, self.g_t)
         if self.distance == "cosine":
-            return d.neg_().add_(1.0)
+            return torch.sub(torch.ones((), dtype=d.dtype, device=d.device), d, out=d)  # 1 - s, one pass
         q_sq = (q * q).sum(1, keepdim=True)
         d.mul_(-2.0).add_(q_sq).add_(self.g_sq)
         if self.distance == "euclidean":

@@ -63,12 +63,13 @@ def sgs_reference(
     repeats: int,
     seed: int,
 ) -> np.ndarray:
-    """CUHK03 single-gallery-shot CMC rows (Q x max_rank; zero rows for invalid queries), literally:
-    in each repeat keep one randomly drawn kept item per gallery pid, then CMC on that sub-list."""
+    """CUHK03 single-gallery-shot CMC hit counts (Q x max_rank, summed over repeats; zero rows for
+    invalid queries), literally: in each repeat keep one randomly drawn kept item per gallery pid, then
+    CMC on that sub-list."""
     from harness.metrics.cuhk03 import draw_keys
 
     n_q, n_g = distmat.shape
-    rows = np.zeros((n_q, max_rank))
+    rows = np.zeros((n_q, max_rank), dtype=np.int64)
     for i in range(n_q):
         order = np.argsort(np.asarray(distmat[i]), kind="stable")
         same = labels.g_pids[order] == labels.q_pids[i]
@@ -87,6 +88,5 @@ def sgs_reference(
             sub = labels.g_pids[kept][chosen] == labels.q_pids[i]
             first = int(np.flatnonzero(sub)[0])
             if first < max_rank:
-                rows[i, first:] += 1.0
-        rows[i] /= repeats
+                rows[i, first:] += 1
     return rows

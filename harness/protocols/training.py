@@ -17,12 +17,11 @@ Exported with :func:`export_training_set` as CSV or Parquet, chosen by the file 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.atomic import write_atomic
 from harness.data.base import DatasetRead
 from harness.data.manifest import Manifest
 from harness.data.registry import DATASETS, get_reader
@@ -174,15 +173,6 @@ def export_training_set(training: TrainingSet, out: Path) -> Path:
         raise ConfigError(f"--out {out}: expected a .csv or .parquet file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = training.to_frame()
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            frame.to_csv(tmp, index=False)
-        else:
-            frame.to_parquet(tmp, index=False)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    if suffix == ".csv":
+        return write_atomic(out, lambda tmp: frame.to_csv(tmp, index=False))
+    return write_atomic(out, lambda tmp: frame.to_parquet(tmp, index=False))

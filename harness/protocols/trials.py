@@ -6,7 +6,7 @@ the split set's rules (:mod:`harness.data.splits`), after checking that every id
 names is on disk. On real data the split set is the shipped file; on a synthetic world it is the
 set the world recorded in its marker (same format, same code path).
 
-Aggregation (:func:`aggregate_trials`): the mean of every metric over the trials, the standard
+Aggregation (:func:`harness.metrics.trials.mean_std`): the mean of every metric over the trials, the standard
 deviation with ``ddof=0`` (numpy's default, ⚠ UNVERIFIED to match MetaBIN's ``np.std``), and the
 per-trial values.
 """
@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-
-import numpy as np
 
 from harness.data.base import DatasetRead
 from harness.data.manifest import Item, Manifest
@@ -136,15 +134,3 @@ def leg_eval_sets(
             f"the protocol asks for {trials} trials but {split_set.origin} holds {len(split_set.trials)}"
         )
     return [trial_test_set(read, split_set, i) for i in range(trials)]
-
-
-def aggregate_trials(per_trial: list[dict[str, float]]) -> tuple[dict[str, float], dict[str, float]]:
-    """Mean and standard deviation (ddof=0) of each metric over the trials."""
-    if not per_trial:
-        raise ValueError("no trials to aggregate")
-    keys = list(per_trial[0])
-    values = {k: np.array([t[k] for t in per_trial], dtype=np.float64) for k in keys}
-    return (
-        {k: float(v.mean()) for k, v in values.items()},
-        {k: float(v.std(ddof=0)) for k, v in values.items()},
-    )

@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
+from harness.atomic import write_text_atomic
 from harness.errors import ConfigError, ResultError
-from harness.reports.io import write_text_atomic
 from harness.reports.measured import Measured
 
 DEFAULT_TOLERANCE = 0.5

@@ -11,12 +11,11 @@ whole, one at a time.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from harness.atomic import write_json_atomic
 from harness.errors import ResultError
 from harness.results.schema import SCHEMA_VERSION, ResultRecord
 
@@ -29,22 +28,6 @@ def result_path(out_dir: Path, record: ResultRecord) -> Path:
     """``<out>/<method>[@<variant>]/<protocol>/<leg>.json``: variants never overwrite each other."""
     method = record.method.name + (f"@{record.method.variant}" if record.method.variant else "")
     return Path(out_dir) / _safe(method) / _safe(record.protocol.name) / f"{_safe(record.protocol.leg)}.json"
-
-
-def write_json_atomic(path: Path, payload: object) -> None:
-    """Write JSON to ``path`` via a temporary file and ``os.replace`` (fsynced before the rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=2, sort_keys=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 LOCK_TIMEOUT_S = 600.0

@@ -28,6 +28,7 @@ import numpy as np
 from harness.errors import ConfigError, ProtocolError
 from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, evaluate_t2i, headline
 from harness.text.masking import mask_captions, token_for, token_id_for
+from harness.weights import sha256_mismatch
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
@@ -186,8 +187,8 @@ def run_text_leg(
     if skipped:
         gallery = Manifest([gallery[int(i)] for i in keep], name=gallery.name)
         notes.append(
-            f"{len(skipped)} undecodable gallery images were skipped (--on-bad-image skip); metrics are "
-            "over the remaining images, listed in engine.skipped"
+            f"{len(skipped)} undecodable gallery images were skipped (--on-bad-image skip); metrics are over "
+            "the remaining items, listed in engine.skipped"
         )
 
     needs_token = text.sweeps and any(r > 0 for r in text.mask_ratios)
@@ -200,6 +201,7 @@ def run_text_leg(
         from harness.runner import _cost
 
         cost = _cost(getattr(method, "adapter", method))
+    caption_names = [f"{query[int(i)].path} (caption {j})" for j, i in enumerate(queries.image_index)]
     outcomes = []
     for ratio in text.mask_ratios:
         repeats = text.repeats if ratio > 0 else 1
@@ -241,7 +243,7 @@ def run_text_leg(
                 encode_text_s = None
             else:
                 encode_text_s += wall
-            check_finite(encoded.features, queries.captions, "caption query", method.name)
+            check_finite(encoded.features, caption_names, "caption", method.name)
             start = time.perf_counter()
             results = evaluate_t2i(
                 encoded.features, gallery_features, queries.pids, gallery.pids, evaluation, i2t=text.i2t
@@ -358,12 +360,16 @@ def _record(
             f"masked words became {token!r}, which the method's tokenizer maps to the single id {token_id}, "
             f"its {text.strategy} token"
         )
+    if note := sha256_mismatch(method.card, leg.name, method.weights.sha256, method.weights.path):
+        notes.append(note)
     if len(runs) > 1:
         notes.append(
             f"metrics are the mean of {len(runs)} maskings; metrics_std is their sample std (ddof=1)"
         )
     conventions = dict(first.conventions)
     conventions["multi_caption"] = MULTI_CAPTION_RULE
+    if engine_block["skipped"]:
+        conventions["skipped_items"] = len(engine_block["skipped"])
     conventions["direction"] = "t2i (query: caption, gallery: image)" + (
         "; i2t_* metrics: the reverse" if text.i2t else ""
     )

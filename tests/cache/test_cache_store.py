@@ -109,7 +109,7 @@ def test_bad_rows_round_trip(entry_meta) -> None:
 
 
 def test_interrupted_atomic_write_leaves_nothing(tmp_path: Path) -> None:
-    from harness.cache.atomic import write_atomic
+    from harness.atomic import write_atomic
 
     target = tmp_path / "file.bin"
     target.write_bytes(b"old")

@@ -13,7 +13,7 @@ from harness.data.registry import get_reader
 from harness.data.splits import SPLITS_DIR, frozen_splits, load_split_file, split_set_from_dict
 from harness.data.splits.generate import dump, grid_split_set_from_mat, real_split_sets
 from harness.errors import DataError
-from harness.protocols.trials import aggregate_trials, leg_eval_sets, split_set_for, trial_test_set
+from harness.protocols.trials import leg_eval_sets, split_set_for, trial_test_set
 
 
 def test_shipped_files_are_exactly_what_the_generator_makes() -> None:
@@ -150,8 +150,3 @@ def test_grid_partition_from_the_official_mat_format(tmp_path: Path) -> None:
     assert len(split_set.trials[0].test_ids) == 125
     again = split_set_from_dict(json.loads(dump(split_set)), "roundtrip")
     assert again.trials == split_set.trials
-
-
-def test_aggregate_trials_mean_and_population_std() -> None:
-    mean, std = aggregate_trials([{"R1": 0.5, "mAP": 0.2}, {"R1": 0.7, "mAP": 0.4}])
-    assert mean == pytest.approx({"R1": 0.6, "mAP": 0.3}) and std == pytest.approx({"R1": 0.1, "mAP": 0.1})

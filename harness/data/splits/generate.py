@@ -17,15 +17,14 @@ Identity universes on the real datasets (from the reader docstrings and torchrei
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from harness.atomic import write_text_atomic
 from harness.data.splits import SPLITS_DIR, PartRule, SplitSet, Trial
 from harness.errors import DataError
 
@@ -180,11 +179,7 @@ def write_split_files(out_dir: Path) -> list[Path]:
     written = []
     for name, split_set in real_split_sets().items():
         path = out_dir / f"{name}.json"
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(dump(split_set))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        write_text_atomic(path, dump(split_set))
         written.append(path)
     return written
 

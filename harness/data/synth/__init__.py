@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from harness.atomic import write_json_atomic
 from harness.data.base import SYNTH_MARKER
 from harness.errors import ConfigError
 from harness.registry import Registry
@@ -80,12 +80,5 @@ def synthesize(
     captioned = write_cmdg_captions(root, seed=seed, datasets=names)
     if captioned:
         marker["cmdg_captions"] = sorted(set(marker.get("cmdg_captions", [])) | set(captioned))
-    _write_json_atomic(marker_path, marker)
+    write_json_atomic(marker_path, marker, sort_keys=True)
     return marker
-
-
-def _write_json_atomic(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=2, sort_keys=True)
-    os.replace(tmp, path)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from harness.reported import DATASETS, PROTOCOLS
-from harness.reports.io import write_text_atomic
+from harness.atomic import write_text_atomic
 from harness.reports.leaderboard.assets import CSS, JS
 from harness.reports.leaderboard.entries import (
     METRIC_COLUMNS,

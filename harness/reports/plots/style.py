@@ -13,7 +13,7 @@ matplotlib.use("Agg")  # before pyplot: no display is ever needed
 
 import matplotlib.pyplot as plt
 
-from harness.reports.io import write_bytes_atomic
+from harness.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

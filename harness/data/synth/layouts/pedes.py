@@ -8,13 +8,11 @@ recorded in the world's marker) include the number of captions per split.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.atomic import write_json_atomic
 from harness.data.synth.draw import write_image
 from harness.data.synth.world import rng_for
 
@@ -75,13 +73,5 @@ def write_pedes(root: Path, plan: PedesPlan, *, seed: int) -> dict:
                 captions += len(written.captions)
             pid += 1
         counts[split] = {"ids": n_ids, "images": images, "captions": captions}
-    _write_json_atomic(base / plan.annotation, entries)
+    write_json_atomic(base / plan.annotation, entries, indent=1)
     return counts
-
-
-def _write_json_atomic(path: Path, payload: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=1)
-    os.replace(tmp, path)
