@@ -124,12 +124,32 @@ def from_record(record: ResultRecord, path: Path | str) -> Measured:
 
 
 def _profile(record: ResultRecord) -> dict | None:
-    raw = record.model_dump()
-    for key in ("profile",):
-        if isinstance(raw.get(key), dict):
-            return raw[key]
-    block = record.data.get("profile") if isinstance(record.data, dict) else None
-    return block if isinstance(block, dict) else None
+    """Flat cost figures of a record run with ``--profile`` (its ``cost`` block), else None.
+
+    ``params_M`` (all towers), ``gflops`` (one image, plus one caption for text methods, as seed
+    004 Table 3 adds them), ``inference_time`` (seconds for the record's gallery images, plus its
+    captions, at the measured large-batch throughput: an extrapolation, like the text complexity
+    table's default).
+    """
+    cost = record.cost or {}
+    if not cost:
+        block = record.data.get("profile") if isinstance(record.data, dict) else None
+        return block if isinstance(block, dict) else None
+    flat: dict[str, float] = {}
+    params = cost.get("params") or {}
+    if params.get("total") is not None:
+        flat["params"] = float(params["total"])
+    flops = [(cost.get(k) or {}).get("flops") for k in ("flops_per_image", "flops_per_text")]
+    if flops[0] is not None:
+        flat["flops"] = float(sum(f for f in flops if f is not None))
+    image_rate = (cost.get("throughput_image") or {}).get("items_per_s")
+    text_rate = (cost.get("throughput_text") or {}).get("items_per_s")
+    if image_rate:
+        seconds = record.counts.n_gallery / image_rate
+        if text_rate and record.protocol.test.get("query_modality") == "text":
+            seconds += record.counts.n_query / text_rate
+        flat["inference_s"] = seconds
+    return flat or None
 
 
 def load_measured(results_dir: Path) -> list[Measured]:
