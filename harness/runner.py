@@ -19,13 +19,12 @@ from harness.methods.registry import get_card
 from harness.metrics.trials import mean_std
 from harness.protocols import LegSpec, ProtocolSpec, get_protocol
 from harness.protocols.trials import leg_eval_sets
+from harness.results.build import SEED, dataset_info, method_info, protocol_info, provenance, standard_notes
 from harness.results.io import write_record
-from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
-from harness.weights import check_checkpoint_hashes, resolve_weights, sha256_mismatch
+from harness.results.schema import Counts, ResultRecord
+from harness.weights import check_checkpoint_hashes, resolve_weights
 
 log = logging.getLogger(__name__)
-
-SEED = 0
 
 
 @dataclass
@@ -131,7 +130,6 @@ def _run_leg(
     from harness.engine.session import combine_roles, drop_paths, record_phase
     from harness.methods.load import load_method
     from harness.metrics import evaluate_features
-    from harness.provenance import collect
 
     evaluation = protocol.evaluation_for(leg)
     timings: dict[str, float | None] = {"load_method": None}
@@ -245,8 +243,6 @@ def _run_leg(
     cmc = np.mean([np.asarray(r.cmc, dtype=np.float64) for r in results], axis=0)
     query, gallery = eval_sets[0].query, eval_sets[0].gallery
 
-    if note := sha256_mismatch(method.card, leg.name, method.weights.sha256, method.weights.path):
-        notes.append(note)
     if note := _invalid_query_note(results):
         notes.append(note)
     if skipped:
@@ -254,31 +250,10 @@ def _run_leg(
             f"{len(skipped)} undecodable images were skipped (--on-bad-image skip); metrics are over the "
             "remaining items, listed in engine.skipped"
         )
-    if not method.weights.reportable:
-        notes.append("random-init weights: smoke run only, not reportable")
-    if read.synthetic:
-        notes.append("synthetic data: numbers describe the synthetic world, not the real benchmark")
+    notes += standard_notes(method, read, leg.name)
     record = ResultRecord(
-        protocol=ProtocolInfo(
-            name=protocol.name,
-            version=protocol.version,
-            leg=leg.name,
-            title=protocol.title,
-            train=[src.model_dump() for src in leg.train],
-            test=leg.test.model_dump(),
-            evaluation=evaluation.model_dump(),
-        ),
-        method=MethodInfo(
-            name=method.name,
-            variant=method.variant,
-            adapter_version=method.card.adapter_version,
-            weights=method.weights.kind,
-            checkpoint_sha256=method.weights.sha256,
-            checkpoint_path=method.weights.path,
-            dtype=method.dtype,
-            test_feature=method.card.test_feature,
-            load_report=method.weights.load_report,
-        ),
+        protocol=protocol_info(protocol, leg, evaluation),
+        method=method_info(method),
         metrics=metrics,
         metrics_std=metrics_std,
         trial_metrics=per_trial,
@@ -291,16 +266,12 @@ def _run_leg(
         ),
         timings_s=timings,
         data={
-            dataset: {
-                "root": str(read.found.root),
-                "layout": read.found.layout.variant,
-                "synthetic": read.synthetic,
-                "manifest_sha256": read.manifest.fingerprint(),
-                "counts_ok": read.counts_ok,
-                "captions": read.captions,
-                "trials": len(eval_sets) if leg.test.splits else None,
-                "splits": leg.test.splits,
-            }
+            dataset: dataset_info(
+                read,
+                captions=read.captions,
+                trials=len(eval_sets) if leg.test.splits else None,
+                splits=leg.test.splits,
+            )
         },
         reportable=method.weights.reportable,
         notes=notes,
@@ -310,11 +281,7 @@ def _run_leg(
             "skipped": skipped,
         },
         cost=_cost(method) if options.profile else {},
-        provenance=Provenance(
-            **collect(
-                device=str(method.device), seeds={"torch": SEED, "numpy": SEED}, synthetic_data=read.synthetic
-            )
-        ),
+        provenance=provenance(method, read),
     )
     return LegOutcome(record=record, path=write_record(options.out_dir, record))
 

@@ -7,7 +7,7 @@ Column contract of the *text-mask frame* (:func:`textmask_frame`, one row per me
     ratio    float  query mask ratio (``protocol.test.text_mask.ratio``; 0.0 = unmasked)
     metric   str    R1, R5, R10, mAP, mINP (and i2t_* when scored)
     value    float  the metric as a fraction in [0, 1] (mean over repeats)
-    std      float  sample std over repeats (0.0 for one repeat)
+    std      float  population std (ddof=0) over repeats (0.0 for one repeat)
     repeats  int    number of maskings averaged
     strategy str    mask / unk / delete
     protocol_version int

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from harness.errors import ConfigError, ProtocolError
+from harness.metrics.trials import mean_std
+from harness.results.build import SEED, dataset_info, method_info, protocol_info, provenance, standard_notes
 from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, evaluate_t2i, headline
 from harness.text.masking import mask_captions, token_for, token_id_for
-from harness.weights import sha256_mismatch
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
@@ -120,7 +121,6 @@ def run_text_leg(
     from harness.engine.numerics import check_finite
     from harness.engine.session import EngineSession, record_phase
     from harness.methods.load import load_method
-    from harness.runner import SEED
 
     engine = engine if engine is not None else EngineSession.from_options(options)
     evaluation = protocol.evaluation_for(leg)
@@ -302,10 +302,7 @@ def _mean_std(runs: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, f
     per_run = [
         {**headline(r["t2i"]), **({} if "i2t" not in r else headline(r["i2t"], prefix="i2t_"))} for r in runs
     ]
-    keys = list(per_run[0])
-    values = {k: np.asarray([m[k] for m in per_run], dtype=np.float64) for k in keys}
-    mean = {k: float(v.mean()) for k, v in values.items()}
-    std = {k: float(v.std(ddof=1)) if len(v) > 1 else 0.0 for k, v in values.items()}
+    mean, std = mean_std(per_run)
     cmc = np.mean([np.asarray(r["t2i"].cmc, dtype=np.float64) for r in runs], axis=0)
     return mean, std, [float(x) for x in cmc]
 
@@ -326,9 +323,7 @@ def _record(
     notes,
     engine_block,
 ):
-    from harness.provenance import collect
-    from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
-    from harness.runner import SEED
+    from harness.results.schema import Counts, ResultRecord
 
     token, token_source, token_id = mask_token
     metrics, metrics_std, cmc = _mean_std(runs)
@@ -346,11 +341,7 @@ def _record(
             "seed": text.seed,
             "rounding": "floor(ratio * words + 1/2) words per caption",
         }
-    notes = list(notes)
-    if not method.weights.reportable:
-        notes.append("random-init weights: smoke run only, not reportable")
-    if read.synthetic:
-        notes.append("synthetic data: numbers describe the synthetic world, not the real benchmark")
+    notes = [*notes, *standard_notes(method, read, leg.name)]
     if text.sweeps and ratio > 0 and token_source == "default":
         notes.append(
             f"method {method.name!r} defines no {text.strategy} token; masked words became {token!r}"
@@ -360,11 +351,9 @@ def _record(
             f"masked words became {token!r}, which the method's tokenizer maps to the single id {token_id}, "
             f"its {text.strategy} token"
         )
-    if note := sha256_mismatch(method.card, leg.name, method.weights.sha256, method.weights.path):
-        notes.append(note)
     if len(runs) > 1:
         notes.append(
-            f"metrics are the mean of {len(runs)} maskings; metrics_std is their sample std (ddof=1)"
+            f"metrics are the mean of {len(runs)} maskings; metrics_std is their population std (ddof=0)"
         )
     conventions = dict(first.conventions)
     conventions["multi_caption"] = MULTI_CAPTION_RULE
@@ -374,26 +363,10 @@ def _record(
         "; i2t_* metrics: the reverse" if text.i2t else ""
     )
     return ResultRecord(
-        protocol=ProtocolInfo(
-            name=protocol.name,
-            version=protocol.version,
-            leg=record_leg_name(leg.name, ratio, text),
-            title=protocol.title,
-            train=[src.model_dump() for src in leg.train],
-            test=test,
-            evaluation=evaluation.model_dump(),
+        protocol=protocol_info(
+            protocol, leg, evaluation, leg_name=record_leg_name(leg.name, ratio, text), test=test
         ),
-        method=MethodInfo(
-            name=method.name,
-            variant=method.variant,
-            adapter_version=method.card.adapter_version,
-            weights=method.weights.kind,
-            checkpoint_sha256=method.weights.sha256,
-            checkpoint_path=method.weights.path,
-            dtype=method.dtype,
-            test_feature=method.card.test_feature,
-            load_report=method.weights.load_report,
-        ),
+        method=method_info(method),
         metrics=metrics,
         metrics_std=metrics_std if len(runs) > 1 else {},
         cmc=cmc,
@@ -402,24 +375,9 @@ def _record(
             n_query=len(queries.captions), n_gallery=len(gallery), n_valid_query=int(first.n_valid_query)
         ),
         timings_s=timings,
-        data={
-            leg.test.dataset: {
-                "root": str(read.found.root),
-                "layout": read.found.layout.variant,
-                "synthetic": read.synthetic,
-                "manifest_sha256": read.manifest.fingerprint(),
-                "counts_ok": read.counts_ok,
-                "n_captions": len(queries.captions),
-            }
-        },
+        data={leg.test.dataset: dataset_info(read, n_captions=len(queries.captions))},
         reportable=method.weights.reportable,
         notes=notes,
         engine=engine_block,
-        provenance=Provenance(
-            **collect(
-                device=str(method.device),
-                seeds={"torch": SEED, "numpy": SEED, "text_mask": text.seed},
-                synthetic_data=read.synthetic,
-            )
-        ),
+        provenance=provenance(method, read, text_mask=text.seed),
     )
