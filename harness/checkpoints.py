@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import tempfile
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -180,26 +179,18 @@ def read_checkpoint(path: str | os.PathLike[str], *, trust: bool = False) -> dic
 
 
 def write_state_dict(path: str | os.PathLike[str], state_dict: Mapping[str, torch.Tensor]) -> Path:
-    """Write ``state_dict`` atomically (temp file + ``os.replace``); safetensors by file suffix."""
+    """Write ``state_dict`` atomically (:mod:`harness.atomic`); safetensors by file suffix."""
     import torch
 
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    os.close(fd)
-    try:
-        tensors = {k: v.detach().contiguous().cpu() for k, v in state_dict.items()}
-        if p.name.endswith(".safetensors"):
-            from safetensors.torch import save_file
+    from harness.atomic import write_atomic
 
-            save_file(tensors, tmp)
-        else:
-            torch.save(OrderedDict(tensors), tmp)
-        os.replace(tmp, p)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return p
+    p = Path(path)
+    tensors = {k: v.detach().contiguous().cpu() for k, v in state_dict.items()}
+    if p.name.endswith(".safetensors"):
+        from safetensors.torch import save_file
+
+        return write_atomic(p, lambda tmp: save_file(tensors, str(tmp)))
+    return write_atomic(p, lambda tmp: torch.save(OrderedDict(tensors), tmp))
 
 
 # -- key handling --------------------------------------------------------------------------------
