@@ -42,7 +42,11 @@ def resolve_weights(
     weights_dir: Path | None = None,
     random_init: bool = False,
 ) -> dict[str, Path | None]:
-    """The checkpoint path of every leg (None: weights-free method or ``random_init``)."""
+    """The checkpoint path of every leg (None: weights-free method or ``random_init``).
+
+    Precedence: ``--weights``, then ``--weights-dir`` with the card's file name, then
+    ``--random-init``, then the card's library weights (``pretrained:``, downloaded).
+    """
     explicit = parse_weights_options(weights, legs)
     resolved: dict[str, Path | None] = {}
     problems: list[str] = []
@@ -57,6 +61,10 @@ def resolve_weights(
         elif random_init:
             resolved[leg] = None
             continue
+        elif card.pretrained is not None:
+            from harness.methods.pretrained import download_pretrained
+
+            path = download_pretrained(card)  # offline: fails here, before any work, saying what to pass
         else:
             entry = card.checkpoint_for(leg)
             where = (

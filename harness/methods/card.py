@@ -29,6 +29,15 @@ class CheckpointEntry(BaseModel):
     note: str = ""
 
 
+class PretrainedEntry(BaseModel):
+    """Weights a library can download by name (used when no --weights is given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    library: Literal["open_clip"]
+    model: str
+    tag: str
+
+
 class MethodCard(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,6 +69,10 @@ class MethodCard(BaseModel):
     needs_camids: bool = False
     weights_free: bool = False
     checkpoints: dict[str, CheckpointEntry] = Field(default_factory=dict)
+    pretrained: PretrainedEntry | None = Field(
+        default=None,
+        description="library weights downloaded when no checkpoint is given (zero-shot baselines)",
+    )
     strip_prefixes: tuple[str, ...] = DEFAULT_STRIP_PREFIXES
     drop_keys: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()

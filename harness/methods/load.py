@@ -56,6 +56,10 @@ def load_method(
         info = _load_weights(model, Path(weights), card=card, trust=trust_checkpoint)
     elif random_init:
         info = WeightsInfo(kind="random-init")
+    elif card.pretrained is not None:
+        from harness.methods.pretrained import download_pretrained
+
+        info = _load_weights(model, download_pretrained(card), card=card, trust=trust_checkpoint)
     else:
         entry = card.checkpoint_for(leg)
         expected = (
