@@ -11,7 +11,7 @@ Layouts::
     <root>/PRID2011/single_shot/...
 
 Conventions: splits are the on-disk cameras ``cam_a`` and ``cam_b`` (camid 0 and 1); pid = the
-number in ``person_XXXX``. Query/gallery come from the frozen single-shot trials
+number in ``person_NNNN``. Query/gallery come from the frozen single-shot trials
 (``harness/data/splits/prid2011.json``): query = the cam-A image of each of the 100 test ids,
 gallery = every cam-B image whose id is not a training id of the trial (100 true matches + 549
 distractors, ids 201-749) = 649.
@@ -54,7 +54,7 @@ class PRID2011(DatasetReader):
             for path in image_files(found.root / "single_shot" / cam, suffixes=(".png",)):
                 match = _NAME.match(path.name)
                 if match is None:
-                    raise DataError(f"{path}: file name does not match the PRID pattern 'person_XXXX.png'")
+                    raise DataError(f"{path}: file name does not match the PRID pattern 'person_NNNN.png'")
                 items.append(Item(str(path.resolve()), int(match.group(1)), camid, cam, self.name))
         check_unique(items, found.root)
         return Manifest(items, name=self.name)

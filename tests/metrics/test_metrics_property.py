@@ -12,7 +12,7 @@ from harness.metrics import evaluate_distances, evaluate_features
 from harness.metrics import fast as fast_mod
 
 
-def _compare(fast, ref):
+def assert_same_metrics(fast, ref):
     np.testing.assert_array_equal(fast.cmc, ref.cmc)
     assert abs(fast.mAP - ref.mAP) <= 1e-6
     assert abs(fast.mINP - ref.mINP) <= 1e-6
@@ -69,7 +69,7 @@ def test_fast_equals_reference(problem, cells, route, monkeypatch):
     if isinstance(ref, type):
         assert fast is ref  # both refuse (no valid query)
         return
-    _compare(fast, ref)
+    assert_same_metrics(fast, ref)
 
 
 @settings(max_examples=25, deadline=None)
@@ -84,7 +84,7 @@ def test_sgs_fast_equals_reference(seed, repeats, max_rank):
     if isinstance(ref, type):
         assert fast is ref
         return
-    _compare(fast, ref)
+    assert_same_metrics(fast, ref)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -103,7 +103,7 @@ def test_features_with_duplicates(dtype, distance):
         kw = dict(distance=distance, normalize=normalize, max_rank=20, chunk_size=5)
         fast = evaluate_features(q, g, qp, gp, qc, gc, **kw)
         ref = evaluate_features(q, g, qp, gp, qc, gc, implementation="reference", **kw)
-        _compare(fast, ref)
+        assert_same_metrics(fast, ref)
 
 
 def test_feature_streaming_matches_distance_matrix():
@@ -116,7 +116,7 @@ def test_feature_streaming_matches_distance_matrix():
     streamed = evaluate_features(q, g, qp, gp, qc, gc, chunk_size=7)
     dm = pairwise_distances(q, g, distance="cosine")
     ref = evaluate_distances(dm, qp, gp, qc, gc, implementation="reference")
-    _compare(streamed, ref)
+    assert_same_metrics(streamed, ref)
 
 
 @pytest.mark.parametrize("route", [0.0, 1.0], ids=["dense-route", "compact-route"])
@@ -129,7 +129,7 @@ def test_infinite_distances(route, monkeypatch):
     qp, gp = [1, 2, 1], [1, 2, 3, 1, 2, 1]
     fast = evaluate_distances(d, qp, gp, junk="none", max_rank=6)
     ref = evaluate_distances(d, qp, gp, junk="none", max_rank=6, implementation="reference")
-    _compare(fast, ref)
+    assert_same_metrics(fast, ref)
 
 
 def test_feature_streaming_is_blocked(monkeypatch):

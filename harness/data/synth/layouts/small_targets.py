@@ -22,7 +22,7 @@ def _splits(dataset: str, ids: list[int], n_train: int, seed: int) -> dict:
 
 
 def write_prid2011(root: Path, *, seed: int, scale: dict) -> dict:
-    """``prid2011/prid_2011/single_shot/{cam_a,cam_b}/person_XXXX.png``: ids 1..S in both cameras,
+    """``prid2011/prid_2011/single_shot/{cam_a,cam_b}/person_NNNN.png``: ids 1..S in both cameras,
     then cam-A-only and cam-B-only ids (the distractors)."""
     dataset = "prid2011"
     base = root / "prid2011" / "prid_2011" / "single_shot"
