@@ -124,32 +124,17 @@ def _run_leg(
     engine,
 ) -> LegOutcome | None:
     import numpy as np
-    import torch
 
-    from harness.engine.lazy import lazy_method
+    from harness.engine.lazy import open_leg_method
     from harness.engine.session import combine_roles, drop_paths, record_phase
-    from harness.methods.load import load_method
     from harness.metrics import evaluate_features
 
     evaluation = protocol.evaluation_for(leg)
     timings: dict[str, float | None] = {"load_method": None}
-    torch.manual_seed(SEED)  # per leg: a random-init network depends on the seed only
-    np.random.seed(SEED)
-    settings = {
-        "variant": options.variant,
-        "device": options.device or engine.dist.default_device(),
-        "random_init": options.random_init,
-        "dtype": options.dtype,
-    }
     # the network is built only if an embedding has to be computed (see harness.engine.lazy)
-    start = time.perf_counter()
-    method = lazy_method(
-        {"name": method_name, "weights": weights_path, **settings},
-        lambda: load_method(
-            method_name, weights_path, trust_checkpoint=options.trust_checkpoint, leg=leg.name, **settings
-        ),
+    method, eager_load_s = open_leg_method(
+        method_name, weights_path, options, leg.name, engine.dist.default_device()
     )
-    eager_load_s = time.perf_counter() - start  # load_method ran now when no identity probe exists
 
     start = time.perf_counter()
     dataset = leg.test.dataset

@@ -93,3 +93,34 @@ def lazy_method(probe_args: dict[str, Any], load: Callable[[], MethodAdapter]) -
     """A :class:`LazyMethod` when the identity can be built without the network, else ``load()``."""
     probe = identity_probe(**probe_args)
     return load() if probe is None else LazyMethod(probe, load)
+
+
+def open_leg_method(method_name: str, weights_path: Path | None, options, leg: str, default_device: str):
+    """The method of one protocol leg, seeded and lazily built; returns ``(method, eager_load_s)``.
+
+    Every leg, image or text, starts from the same torch/numpy seed (a random-init network then
+    depends on the seed alone). ``eager_load_s`` is the time ``load_method`` took if it ran now
+    (no identity probe possible), else ~0: the network is built on first use.
+    """
+    import numpy as np
+    import torch
+
+    from harness.methods.load import load_method
+    from harness.results.build import SEED
+
+    torch.manual_seed(SEED)
+    np.random.seed(SEED)
+    settings = {
+        "variant": options.variant,
+        "device": options.device or default_device,
+        "random_init": options.random_init,
+        "dtype": options.dtype,
+    }
+    start = time.perf_counter()
+    method = lazy_method(
+        {"name": method_name, "weights": weights_path, **settings},
+        lambda: load_method(
+            method_name, weights_path, trust_checkpoint=options.trust_checkpoint, leg=leg, **settings
+        ),
+    )
+    return method, time.perf_counter() - start

@@ -27,7 +27,7 @@ import numpy as np
 
 from harness.errors import ConfigError, ProtocolError
 from harness.metrics.trials import mean_std
-from harness.results.build import SEED, dataset_info, method_info, protocol_info, provenance, standard_notes
+from harness.results.build import dataset_info, method_info, protocol_info, provenance, standard_notes
 from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, evaluate_t2i, headline
 from harness.text.masking import mask_captions, token_for, token_id_for
 
@@ -112,35 +112,20 @@ def run_text_leg(
     engine: EngineSession | None = None,
 ) -> list[LegOutcome]:
     """Run one text-query leg; returns one outcome per mask ratio (one for unmasked protocols)."""
-    import torch
 
     from harness.data.manifest import Manifest
     from harness.data.registry import get_reader
     from harness.engine.encoder import encode_texts
-    from harness.engine.lazy import lazy_method
+    from harness.engine.lazy import open_leg_method
     from harness.engine.numerics import check_finite
     from harness.engine.session import EngineSession, record_phase
-    from harness.methods.load import load_method
 
     engine = engine if engine is not None else EngineSession.from_options(options)
     evaluation = protocol.evaluation_for(leg)
     text = protocol.text
-    torch.manual_seed(SEED)  # per leg, as image legs: a random-init network depends on the seed only
-    np.random.seed(SEED)
-    settings = {
-        "variant": options.variant,
-        "device": options.device or engine.dist.default_device(),
-        "random_init": options.random_init,
-        "dtype": options.dtype,
-    }
-    start = time.perf_counter()
-    method = lazy_method(
-        {"name": method_name, "weights": weights_path, **settings},
-        lambda: load_method(
-            method_name, weights_path, trust_checkpoint=options.trust_checkpoint, leg=leg.name, **settings
-        ),
+    method, eager_load_s = open_leg_method(
+        method_name, weights_path, options, leg.name, engine.dist.default_device()
     )
-    eager_load_s = time.perf_counter() - start
     if not method.has_text:
         raise ConfigError(
             f"protocol {protocol.name!r} leg {leg.name!r} queries with text, but method {method.name!r} "
