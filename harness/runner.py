@@ -256,6 +256,7 @@ def _run_leg(
                 captions=read.captions,
                 trials=len(eval_sets) if leg.test.splits else None,
                 splits=leg.test.splits,
+                split_source=eval_sets[0].source if leg.test.splits else None,
             )
         },
         reportable=method.weights.reportable,

@@ -164,6 +164,13 @@ class DatasetReader(ABC):
     def parse(self, found: FoundDataset) -> Manifest:
         """Parse the located dataset into a manifest (readers raise DataError naming the bad file)."""
 
+    def official_splits(self, found: FoundDataset):
+        """Trial splits the dataset itself ships (e.g. GRID's partition file), or None.
+
+        When present on disk they take precedence over the harness's frozen split file.
+        """
+        return None
+
     def expected_counts(self, found: FoundDataset) -> dict[str, SplitCounts]:
         if found.synthetic is not None:
             recorded = found.synthetic["datasets"][self.name]["counts"]

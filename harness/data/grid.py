@@ -16,8 +16,9 @@ Names: pid = ``int(name.split('_')[0])`` (``0000`` = unpaired distractor), camer
 ``gallery``; camid 0-based; pid 0 is a gallery distractor, never a training identity. Trials come
 from ``harness/data/splits/grid.json``: query = probe images of the 125 test ids, gallery = every
 gallery-folder image whose id is not a training id (125 true + 775 distractors = 900). The
-official partition is ``trainIdxAll`` in ``features_and_partitions.mat``; see ``docs/datasets.md``
-for how the shipped file relates to it.
+official partition is ``trainIdxAll`` in ``features_and_partitions.mat``: when the user's copy has
+that file next to ``probe/`` (as the original download does), its 10 trials are used instead of
+the shipped file (:meth:`GRID.official_splits`); the record's ``data.split_source`` says which.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ class GRID(DatasetReader):
     }
     splits: ClassVar[tuple[str, ...]] = ("probe", "gallery")
     train_excluded_pids: ClassVar[frozenset[int]] = frozenset({0})
+    partition_file: ClassVar[str] = "features_and_partitions.mat"
+
+    def official_splits(self, found: FoundDataset):
+        """The 10 official trials from ``features_and_partitions.mat`` next to ``probe/``, if present."""
+        import dataclasses
+
+        from harness.data.splits.generate import grid_split_set_from_mat
+
+        path = found.root / self.partition_file
+        if not path.is_file():
+            return None
+        return dataclasses.replace(grid_split_set_from_mat(path), origin=str(path))
 
     def parse(self, found: FoundDataset) -> Manifest:
         items = []

@@ -30,6 +30,8 @@ class EvalSet:
     query: Manifest
     gallery: Manifest
     trial: int | None = None
+    source: str = ""
+    """Where the trial's split came from (split file, partition file or synthetic marker)."""
 
 
 def split_set_for(read: DatasetRead, name: str) -> SplitSet:
@@ -42,7 +44,10 @@ def split_set_for(read: DatasetRead, name: str) -> SplitSet:
                 f"split set; regenerate it with `harness data synth`"
             )
         return split_set_from_dict(recorded, f"{read.found.data_root} (synthetic marker, {name})")
-    return frozen_splits(name)
+    from harness.data.registry import get_reader
+
+    official = get_reader(read.manifest.name).official_splits(read.found)
+    return official if official is not None else frozen_splits(name)
 
 
 def _by_pid(manifest: Manifest, part: str) -> dict[int, list[Item]]:
@@ -105,7 +110,10 @@ def trial_test_set(read: DatasetRead, split_set: SplitSet, index: int) -> EvalSe
             if keep:
                 gallery.extend(it for it in items if it.path not in taken)
     test = EvalSet(
-        Manifest(query, name=read.manifest.name), Manifest(gallery, name=read.manifest.name), index
+        Manifest(query, name=read.manifest.name),
+        Manifest(gallery, name=read.manifest.name),
+        index,
+        split_set.origin or split_set.source,
     )
     if split_set.expected is not None and not read.synthetic:
         found = {"query": len(test.query), "gallery": len(test.gallery)}

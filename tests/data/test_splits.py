@@ -150,3 +150,37 @@ def test_grid_partition_from_the_official_mat_format(tmp_path: Path) -> None:
     assert len(split_set.trials[0].test_ids) == 125
     again = split_set_from_dict(json.loads(dump(split_set)), "roundtrip")
     assert again.trials == split_set.trials
+
+
+def test_grid_uses_the_partition_file_of_the_users_copy(tmp_path: Path) -> None:
+    """A real-layout GRID (file-less images) with features_and_partitions.mat: its trials win."""
+    import numpy as np
+    from scipy.io import savemat
+
+    from harness.data.registry import get_reader
+    from harness.protocols.trials import leg_eval_sets
+
+    root = tmp_path / "grid" / "underground_reid"
+    (root / "probe").mkdir(parents=True)
+    (root / "gallery").mkdir()
+    for pid in range(1, 251):
+        cam = 1 + pid % 8
+        (root / "probe" / f"{pid:04d}_{cam}_25004_107_32_106_221.jpeg").write_bytes(b"")
+        (root / "gallery" / f"{pid:04d}_{1 + (cam % 8)}_25004_107_32_106_221.jpeg").write_bytes(b"")
+    for n in range(775):
+        (root / "gallery" / f"0000_{1 + n % 8}_{n:05d}_1_1_1_1.jpeg").write_bytes(b"")
+    read = get_reader("grid").read(tmp_path)
+    shipped = leg_eval_sets(read, query="probe", gallery="gallery", splits="grid", trials=10)
+    assert shipped[0].source.endswith("grid.json")
+
+    rng = np.random.default_rng(7)
+    cells = np.empty((1, 10), dtype=object)
+    for i in range(10):
+        cells[0, i] = np.sort(rng.choice(np.arange(1, 251), 125, replace=False)).reshape(1, -1)
+    savemat(root / "features_and_partitions.mat", {"trainIdxAll": cells})
+    official = leg_eval_sets(read, query="probe", gallery="gallery", splits="grid", trials=10)
+    assert official[0].source == str(root / "features_and_partitions.mat")
+    for i in (0, 9):
+        test_ids = set(range(1, 251)) - set(cells[0, i].ravel().tolist())
+        assert set(official[i].query.pids.tolist()) == test_ids
+        assert (len(official[i].query), len(official[i].gallery)) == (125, 900)
