@@ -99,6 +99,22 @@ class FamilyConfig:
         return tuple(value)
 
 
+def vit_geometry(cfg: FamilyConfig, *, min_depth: int = 1) -> dict[str, Any]:
+    """The TransReID-style ViT geometry keys shared by ``transreid-vit``, ``pat-vit`` and ``dmf-vit``:
+    ``input_size``, ``patch_size`` (16), ``stride_size`` (= patch), ``embed_dim`` (768), ``depth``
+    (12), ``heads`` (12), ``mlp_ratio`` (4.0)."""
+    patch = cfg.int("patch_size", 16, minimum=1)
+    return {
+        "input_size": cfg.pair("input_size"),
+        "patch_size": patch,
+        "stride_size": cfg.int("stride_size", patch, minimum=1),
+        "embed_dim": cfg.int("embed_dim", 768, minimum=1),
+        "depth": cfg.int("depth", 12, minimum=min_depth),
+        "heads": cfg.int("heads", 12, minimum=1),
+        "mlp_ratio": cfg.float("mlp_ratio", 4.0),
+    }
+
+
 def grid_size(image: tuple[int, int], patch: int, stride: int) -> tuple[int, int]:
     """Token grid ``(rows, cols)`` of a conv patch embedding, as ``(H - patch) // stride + 1``."""
     return ((image[0] - patch) // stride + 1, (image[1] - patch) // stride + 1)

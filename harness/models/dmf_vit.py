@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from harness.models._config import FamilyConfig, check_image_batch
+from harness.models._config import FamilyConfig, check_image_batch, vit_geometry
 from harness.models._vit import Attention, Mlp, PatchEmbedOverlap, init_vit_weights, layer_norm
 
 FAMILY = "dmf-vit"
@@ -109,16 +109,9 @@ class DMFViT(nn.Module):
 def build(config: Mapping[str, Any]) -> DMFViT:
     """Build DMF's Transcross ViT from a family config (random init, no pretrained weights)."""
     cfg = FamilyConfig(FAMILY, config)
-    patch = cfg.int("patch_size", 16, minimum=1)
     cfg.str("test_feature", "cls", choices=("cls",))
     model = DMFViT(
-        input_size=cfg.pair("input_size"),
-        patch_size=patch,
-        stride_size=cfg.int("stride_size", patch, minimum=1),
-        embed_dim=cfg.int("embed_dim", 768, minimum=1),
-        depth=cfg.int("depth", 12, minimum=1),
-        heads=cfg.int("heads", 12, minimum=1),
-        mlp_ratio=cfg.float("mlp_ratio", 4.0),
+        **vit_geometry(cfg),
         drop_keys=cfg.str_list("drop_keys", ()),
     )
     return model.eval()

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from harness.models._config import FamilyConfig, check_image_batch
+from harness.models._config import FamilyConfig, check_image_batch, vit_geometry
 from harness.models._vit import Attention, Mlp, PatchEmbedOverlap, init_vit_weights, layer_norm
 
 FAMILY = "pat-vit"
@@ -186,16 +186,9 @@ class PATViT(nn.Module):
 def build(config: Mapping[str, Any]) -> PATViT:
     """Build the PAT ViT from a family config (random init, no ImageNet weights)."""
     cfg = FamilyConfig(FAMILY, config)
-    patch = cfg.int("patch_size", 16, minimum=1)
     cfg.str("test_feature", "cls", choices=("cls",))
     model = PATViT(
-        input_size=cfg.pair("input_size"),
-        patch_size=patch,
-        stride_size=cfg.int("stride_size", patch, minimum=1),
-        embed_dim=cfg.int("embed_dim", 768, minimum=1),
-        depth=cfg.int("depth", 12, minimum=1),
-        heads=cfg.int("heads", 12, minimum=1),
-        mlp_ratio=cfg.float("mlp_ratio", 4.0),
+        **vit_geometry(cfg),
         mask_mode=cfg.str("mask_mode", "random", choices=MASK_MODES),
         mask_seed=cfg.int("mask_seed", 0),
         drop_keys=cfg.str_list("drop_keys", ()),

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from harness.errors import ConfigError
-from harness.models._config import FamilyConfig, check_camids, check_image_batch
+from harness.models._config import FamilyConfig, check_camids, check_image_batch, vit_geometry
 from harness.models._vit import Block, PatchEmbedOverlap, init_vit_weights, layer_norm
 
 FAMILY = "transreid-vit"
@@ -140,19 +140,12 @@ class TransReIDViT(nn.Module):
 def build(config: Mapping[str, Any]) -> TransReIDViT:
     """Build the TransReID ViT from a family config (random init, no ImageNet weights)."""
     cfg = FamilyConfig(FAMILY, config)
-    patch = cfg.int("patch_size", 16, minimum=1)
     jpm = cfg.bool("jpm", False)
     test_feature = cfg.str("test_feature", "jpm_concat" if jpm else "cls", choices=("cls", "jpm_concat"))
     if test_feature == "jpm_concat" and not jpm:
         raise ConfigError(f"family {FAMILY!r}: test_feature 'jpm_concat' needs jpm: true")
     model = TransReIDViT(
-        input_size=cfg.pair("input_size"),
-        patch_size=patch,
-        stride_size=cfg.int("stride_size", patch, minimum=1),
-        embed_dim=cfg.int("embed_dim", 768, minimum=1),
-        depth=cfg.int("depth", 12, minimum=2 if jpm else 1),
-        heads=cfg.int("heads", 12, minimum=1),
-        mlp_ratio=cfg.float("mlp_ratio", 4.0),
+        **vit_geometry(cfg, min_depth=2 if jpm else 1),
         sie_cameras=cfg.int("sie_cameras", 0, minimum=0),
         sie_coe=cfg.float("sie_coe", 3.0),
         jpm=jpm,
