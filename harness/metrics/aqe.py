@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from harness.errors import MetricError
+from harness.metrics.inputs import params_from_arg
 
 if TYPE_CHECKING:
     import torch
@@ -28,17 +29,7 @@ class AQEParams:
 
     @classmethod
     def from_arg(cls, arg: Any) -> AQEParams:
-        if isinstance(arg, AQEParams):
-            p = arg
-        elif arg is True:
-            p = cls()
-        elif isinstance(arg, dict):
-            unknown = set(arg) - {"qe_times", "qe_k", "alpha"}
-            if unknown:
-                raise MetricError(f"aqe: unknown keys {sorted(unknown)}; expected qe_times, qe_k, alpha")
-            p = cls(**arg)
-        else:
-            raise MetricError(f"aqe: expected True, a dict of qe_times/qe_k/alpha or AQEParams, got {arg!r}")
+        p = params_from_arg(cls, arg, "aqe")
         if not (isinstance(p.qe_times, int) and p.qe_times >= 1 and isinstance(p.qe_k, int) and p.qe_k >= 1):
             raise MetricError(f"aqe: qe_times and qe_k must be positive integers, got {p}")
         return p

@@ -123,3 +123,21 @@ def feature_matrix(x: Any, name: str) -> np.ndarray | Any:
     if shape[0] == 0:
         raise MetricError(f"{name}: no features (shape {shape})")
     return x
+
+
+def params_from_arg(cls: type, arg: Any, option: str) -> Any:
+    """An option's parameters: an instance of dataclass ``cls``, ``True`` (the defaults) or a dict
+    of ``cls``'s fields; anything else, or an unknown key, raises MetricError naming ``option``."""
+    from dataclasses import fields
+
+    names = [f.name for f in fields(cls)]
+    if isinstance(arg, cls):
+        return arg
+    if arg is True:
+        return cls()
+    if isinstance(arg, dict):
+        unknown = set(arg) - set(names)
+        if unknown:
+            raise MetricError(f"{option}: unknown keys {sorted(unknown)}; expected {', '.join(names)}")
+        return cls(**arg)
+    raise MetricError(f"{option}: expected True, a dict of {'/'.join(names)} or {cls.__name__}, got {arg!r}")

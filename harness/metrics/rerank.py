@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from harness.errors import MetricError
+from harness.metrics.inputs import params_from_arg
 
 if TYPE_CHECKING:
     import torch
@@ -45,19 +46,7 @@ class RerankParams:
 
     @classmethod
     def from_arg(cls, arg: Any) -> RerankParams:
-        if isinstance(arg, RerankParams):
-            p = arg
-        elif arg is True:
-            p = cls()
-        elif isinstance(arg, dict):
-            unknown = set(arg) - {"k1", "k2", "lambda_value"}
-            if unknown:
-                raise MetricError(f"rerank: unknown keys {sorted(unknown)}; expected k1, k2, lambda_value")
-            p = cls(**arg)
-        else:
-            raise MetricError(
-                f"rerank: expected True, a dict of k1/k2/lambda_value or RerankParams, got {arg!r}"
-            )
+        p = params_from_arg(cls, arg, "rerank")
         if not (isinstance(p.k1, int) and p.k1 >= 1 and isinstance(p.k2, int) and p.k2 >= 1):
             raise MetricError(f"rerank: k1 and k2 must be positive integers, got k1={p.k1!r}, k2={p.k2!r}")
         if not 0.0 <= float(p.lambda_value) <= 1.0:
