@@ -43,6 +43,8 @@ class LegData:
     images: dict[str, Manifest]
     queries: Any = None
     """Source-specific query data (the caption queries of a text leg)."""
+    query_names: list[str] = field(default_factory=list)
+    """What each non-image query is (``<image path> (caption j)``), fixed at read time."""
 
 
 @dataclass
@@ -186,7 +188,10 @@ class CaptionQuerySource:
             raise ProtocolError(f"{test.dataset} has no captions in its '{test.query}' split")
         if len(gallery) == 0:
             raise ProtocolError(f"{test.dataset} has no '{test.gallery}' images")
-        return LegData(read, [EvalSet(query, gallery)], {"gallery": gallery}, queries=queries)
+        names = [f"{query[int(i)].path} (caption {j})" for j, i in enumerate(queries.image_index)]
+        return LegData(
+            read, [EvalSet(query, gallery)], {"gallery": gallery}, queries=queries, query_names=names
+        )
 
     def encode_queries(
         self, engine: EngineSession, method: Any, data: LegData, progress: ProgressHook
@@ -250,9 +255,7 @@ class CaptionQuerySource:
         """One trial per masking of ``variant``'s captions, against the (decodable) gallery images."""
         from harness.engine.numerics import check_finite
 
-        queries = data.queries
-        query_images = data.eval_sets[0].query
-        names = [f"{query_images[int(i)].path} (caption {j})" for j, i in enumerate(queries.image_index)]
+        queries, names = data.queries, data.query_names
         gallery = pool.side(data.eval_sets[0].gallery)
         for encoded in variant.encodings:
             check_finite(encoded.features, names, "caption", method_name)
