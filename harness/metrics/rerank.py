@@ -425,14 +425,18 @@ class KReciprocalReranker:
             contrib = torch.minimum(e_val[sl][src], self.c_val[pos])
             temp.index_add_(0, (e_row[sl][src] - r0) * n_g + self.c_row[pos], contrib)
             e0 = e1
-        temp = temp.view(r1 - r0, n_g)
         lam = float(self.params.lambda_value)
-        jac = torch.div(temp, temp.neg().add_(2.0)).neg_().add_(1.0).mul_(1 - lam)  # (1 - lam) * jaccard
         if self.query_rows is not None:
-            orig = self.query_rows[r0:r1].clone()
+            out = torch.mul(self.query_rows[r0:r1], lam)
         else:
-            orig = self._normalised(self.p.shifted_rows(r0, r1, self.nq), r0, r1)
-        out = orig.mul_(lam).add_(jac)
+            out = self._normalised(self.p.shifted_rows(r0, r1, self.nq), r0, r1).mul_(lam)
+        # final = (1 - lam) * (1 - s / (2 - s)) + lam * orig; where the Jaccard sum s is 0 the first term
+        # is exactly (1 - lam), so only the (sparse) entries with s > 0 are computed in full
+        flat = out.view(-1)
+        nz = torch.nonzero(temp).flatten()
+        s_nz, lam_orig = temp[nz], flat[nz]
+        flat.add_(1 - lam)
+        flat[nz] = torch.div(s_nz, s_nz.neg().add_(2.0)).neg_().add_(1.0).mul_(1 - lam).add_(lam_orig)
         self.timings_s["query_rows"] += time.perf_counter() - t0
         return out
 
