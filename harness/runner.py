@@ -16,10 +16,20 @@ from harness.data.manifest import Item, Manifest
 from harness.data.registry import get_reader
 from harness.errors import MetricError, ProtocolError
 from harness.methods.registry import get_card
+from harness.metrics.registry import compute_metrics
 from harness.metrics.trials import mean_std
 from harness.protocols import LegSpec, ProtocolSpec, get_protocol
 from harness.protocols.trials import leg_eval_sets
-from harness.results.build import SEED, dataset_info, method_info, protocol_info, provenance, standard_notes
+from harness.results.build import (
+    SEED,
+    cost_info,
+    dataset_info,
+    method_info,
+    protocol_info,
+    provenance,
+    record_settings,
+    standard_notes,
+)
 from harness.results.io import write_record
 from harness.results.schema import Counts, ResultRecord
 from harness.weights import check_checkpoint_hashes, resolve_weights
@@ -220,7 +230,7 @@ def _run_leg(
             where = f"protocol {protocol.name!r} leg {leg.name!r} ({read.found.root})"
             raise MetricError(f"{where}: {exc}") from exc
     timings["score"] = time.perf_counter() - start
-    per_trial = [_headline_metrics(r) for r in results]
+    per_trial = [compute_metrics({"primary": r}, "image") for r in results]
     metrics, metrics_std = mean_std(per_trial)
     if len(results) == 1:
         metrics_std, per_trial = {}, []
@@ -239,6 +249,7 @@ def _run_leg(
     record = ResultRecord(
         protocol=protocol_info(protocol, leg, evaluation),
         method=method_info(method),
+        settings=record_settings(method, leg, evaluation, result.conventions, flip=options.flip),
         metrics=metrics,
         metrics_std=metrics_std,
         trial_metrics=per_trial,
@@ -266,7 +277,7 @@ def _run_leg(
             "encode": {role: enc.summary() for role, enc in encoded.items()},
             "skipped": skipped,
         },
-        cost=_cost(method) if options.profile else {},
+        cost=cost_info(_cost(method)) if options.profile else None,
         provenance=provenance(method, read),
     )
     return LegOutcome(record=record, path=write_record(options.out_dir, record))
@@ -289,11 +300,3 @@ def _cost(method) -> dict:
     from harness.profiling.profile import ProfileSettings, profile_method
 
     return profile_method(method, ProfileSettings(batch_size=8 if method.device.type == "cpu" else 256))
-
-
-def _headline_metrics(result) -> dict[str, float]:
-    cmc = list(result.cmc)
-    metrics = {f"R{k}": float(cmc[k - 1]) for k in (1, 5, 10) if k <= len(cmc)}
-    metrics["mAP"] = float(result.mAP)
-    metrics["mINP"] = float(result.mINP)
-    return metrics

@@ -105,10 +105,9 @@ def evaluate_t2i(
     return results
 
 
-def headline(result: RetrievalResult, prefix: str = "") -> dict[str, float]:
-    """R1/R5/R10 (those within max_rank), mAP and mINP as fractions, keys prefixed by ``prefix``."""
-    cmc = list(result.cmc)
-    metrics = {f"{prefix}R{k}": float(cmc[k - 1]) for k in (1, 5, 10) if k <= len(cmc)}
-    metrics[f"{prefix}mAP"] = float(result.mAP)
-    metrics[f"{prefix}mINP"] = float(result.mINP)
-    return metrics
+def headline(results: dict[str, RetrievalResult]) -> dict[str, float]:
+    """The registry's text-leg metrics of one evaluation (``evaluate_t2i``'s result): t2i as
+    ``R1``..., image-to-text (when scored) as ``i2t_R1``...; fractions."""
+    from harness.metrics.registry import compute_metrics
+
+    return compute_metrics({"primary": results["t2i"], "i2t": results.get("i2t")}, "text")

@@ -1,10 +1,10 @@
 """One text-query protocol leg: encode the gallery images once, the (masked) captions per ratio and
 repeat, score text-to-image (and image-to-text), and write one result record per mask ratio.
 
-Called by :func:`harness.runner.run_protocol` for legs with ``query_modality: text``. Records are
-named after the leg; when the protocol sweeps mask ratios (``text.mask_ratios`` other than
-``[0.0]``) each ratio gets its own record, leg ``<leg>@mask<ratio>`` (``cuhk-pedes@mask0.0``,
-``cuhk-pedes@mask0.3``), and ``protocol.test.text_mask`` holds the ratio, strategy, token, repeats and seed.
+Called by :func:`harness.runner.run_protocol` for legs with ``query_modality: text``. When the
+protocol sweeps mask ratios (``text.mask_ratios`` other than ``[0.0]``) each ratio gets its own
+record, whose ``settings.text_mask`` holds the ratio, strategy, token, repeats and seed (part of the
+record's identity: file ``<leg>+mask<ratio>.json``, e.g. ``cuhk-pedes+mask0.3.json``).
 
 Embeddings come from the engine's content-addressed cache (``docs/engine.md``): gallery images
 through :meth:`harness.engine.session.EngineSession.encode` (modality ``image``, role ``gallery``),
@@ -27,7 +27,16 @@ import numpy as np
 
 from harness.errors import ConfigError, ProtocolError
 from harness.metrics.trials import mean_std
-from harness.results.build import dataset_info, method_info, protocol_info, provenance, standard_notes
+from harness.results.build import (
+    cost_info,
+    dataset_info,
+    method_info,
+    protocol_info,
+    provenance,
+    record_settings,
+    standard_notes,
+)
+from harness.results.schema import TextMaskSettings
 from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, evaluate_t2i, headline
 from harness.text.masking import mask_captions, token_for, token_id_for
 
@@ -35,19 +44,8 @@ if TYPE_CHECKING:
     from harness.data.base import DatasetRead
     from harness.engine.encoder import Encoded
     from harness.engine.session import EngineSession
-    from harness.protocols import LegSpec, ProtocolSpec, TextSpec
+    from harness.protocols import LegSpec, ProtocolSpec
     from harness.runner import LegOutcome, RunOptions
-
-
-def record_leg_name(leg: str, ratio: float, text: TextSpec) -> str:
-    """``leg`` for unmasked protocols, ``<leg>@mask<ratio>`` when the protocol sweeps mask ratios."""
-    return f"{leg}@mask{format_ratio(ratio)}" if text.sweeps else leg
-
-
-def format_ratio(ratio: float) -> str:
-    """``0.0``, ``0.1``, ``0.25``: the shortest form with at least one decimal."""
-    short = f"{ratio:g}"
-    return short if "." in short else f"{short}.0"
 
 
 def mask_key_fields(ratio: float, strategy: str, token: str | None, seed: int, repeat: int) -> dict | None:
@@ -275,7 +273,7 @@ def run_text_leg(
             ratio_notes,
             engine_block,
         )
-        record = record.model_copy(update={"cost": cost})
+        record = record.model_copy(update={"cost": cost_info(cost)})
         from harness.results.io import write_record
         from harness.runner import LegOutcome
 
@@ -283,13 +281,14 @@ def run_text_leg(
     return outcomes
 
 
-def _mean_std(runs: list[dict[str, Any]]) -> tuple[dict[str, float], dict[str, float], list[float]]:
-    per_run = [
-        {**headline(r["t2i"]), **({} if "i2t" not in r else headline(r["i2t"], prefix="i2t_"))} for r in runs
-    ]
+def _mean_std(
+    runs: list[dict[str, Any]],
+) -> tuple[dict[str, float], dict[str, float], list[dict[str, float]], list[float]]:
+    """Mean, std (ddof=0) and per-repeat registry metrics, and the mean t2i CMC."""
+    per_run = [headline(r) for r in runs]
     mean, std = mean_std(per_run)
     cmc = np.mean([np.asarray(r["t2i"].cmc, dtype=np.float64) for r in runs], axis=0)
-    return mean, std, [float(x) for x in cmc]
+    return mean, std, per_run, [float(x) for x in cmc]
 
 
 def _record(
@@ -311,21 +310,19 @@ def _record(
     from harness.results.schema import Counts, ResultRecord
 
     token, token_source, token_id = mask_token
-    metrics, metrics_std, cmc = _mean_std(runs)
+    metrics, metrics_std, per_run, cmc = _mean_std(runs)
     first = runs[0]["t2i"]
-    test = leg.test.model_dump()
-    test["directions"] = ["t2i", "i2t"] if text.i2t else ["t2i"]
+    text_mask = None
     if text.sweeps:
-        test["text_mask"] = {
-            "ratio": ratio,
-            "strategy": text.strategy,
-            "token": token if ratio > 0 else None,
-            "token_source": token_source if ratio > 0 else None,
-            "token_id": token_id if ratio > 0 else None,
-            "repeats": len(runs),
-            "seed": text.seed,
-            "rounding": "floor(ratio * words + 1/2) words per caption",
-        }
+        text_mask = TextMaskSettings(
+            ratio=ratio,
+            strategy=text.strategy,
+            token=token if ratio > 0 else None,
+            token_source=token_source if ratio > 0 else None,
+            token_id=token_id if ratio > 0 else None,
+            repeats=len(runs),
+            seed=text.seed,
+        )
     notes = [*notes, *standard_notes(method, read, leg.name)]
     if text.sweeps and ratio > 0 and token_source == "default":
         notes.append(
@@ -348,12 +345,19 @@ def _record(
         "; i2t_* metrics: the reverse" if text.i2t else ""
     )
     return ResultRecord(
-        protocol=protocol_info(
-            protocol, leg, evaluation, leg_name=record_leg_name(leg.name, ratio, text), test=test
-        ),
+        protocol=protocol_info(protocol, leg, evaluation),
         method=method_info(method),
+        settings=record_settings(
+            method,
+            leg,
+            evaluation,
+            first.conventions,
+            flip=engine_block["settings"].get("tta") == "flip",
+            text_mask=text_mask,
+        ),
         metrics=metrics,
         metrics_std=metrics_std if len(runs) > 1 else {},
+        trial_metrics=per_run if len(runs) > 1 else [],
         cmc=cmc,
         conventions=conventions,
         counts=Counts(
