@@ -78,7 +78,7 @@ def _problems(exc: ValidationError) -> str:
 def check_metrics(record: ResultRecord, path: Path | str) -> None:
     """Every metric value of ``record`` registered, finite and within its registry range, else
     :class:`ResultError` naming ``path`` and the field."""
-    from harness.metrics.registry import find_metric
+    from harness.metrics.registry import find_metric, metric_names
 
     blocks: list[tuple[str, dict[str, float]]] = [("metrics", record.metrics)]
     blocks += [(f"trial_metrics[{i}]", t) for i, t in enumerate(record.trial_metrics)]
@@ -86,7 +86,8 @@ def check_metrics(record: ResultRecord, path: Path | str) -> None:
         for name, value in values.items():
             info = find_metric(name)
             if info is None:
-                raise ResultError(f"{path}: {where}.{name}: not a registered metric (harness list metrics)")
+                known = ", ".join(metric_names(headline=False))
+                raise ResultError(f"{path}: {where}.{name}: not a registered metric (registered: {known})")
             if problem := info.problem(value):
                 raise ResultError(f"{path}: {where}.{name}: {problem}")
     for name, value in record.metrics_std.items():

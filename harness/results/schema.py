@@ -18,42 +18,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from harness.protocols.spec import EvaluationSpec, TestSpec, TrainSource
+
+TestSet = TestSpec
+"""The leg's test target, as the protocol file states it (the protocol format's own model)."""
+EvaluationInfo = EvaluationSpec
+"""The protocol's evaluation settings for the leg (the protocol format's own model)."""
+
 SCHEMA_VERSION = 2
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class TrainSource(_Model):
-    """One training source of the leg: a dataset and the parts of it the method was trained on."""
-
-    dataset: str
-    parts: list[str] = Field(default_factory=lambda: ["train"])
-
-
-class TestSet(_Model):
-    """The leg's test target, as the protocol file states it."""
-
-    __test__ = False  # not a pytest class
-
-    dataset: str
-    query: str = "query"
-    gallery: str = "gallery"
-    query_modality: Literal["image", "text"] = "image"
-    splits: str | None = None
-
-
-class EvaluationInfo(_Model):
-    """The protocol's evaluation settings for the leg (``harness.protocols.EvaluationSpec``)."""
-
-    junk: Literal["same-camera", "none"] = "same-camera"
-    distance: Literal["cosine", "euclidean", "sqeuclidean"] = "euclidean"
-    normalize: bool = True
-    max_rank: int = Field(50, ge=1)
-    rerank: bool = False
-    trials: int = Field(1, ge=1)
-    denominator: Literal["valid", "all"] = "valid"
 
 
 class ProtocolInfo(_Model):
@@ -62,8 +38,8 @@ class ProtocolInfo(_Model):
     leg: str
     title: str = ""
     train: list[TrainSource] = Field(default_factory=list)
-    test: TestSet
-    evaluation: EvaluationInfo = Field(default_factory=EvaluationInfo)
+    test: TestSpec
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
 
     @property
     def kind(self) -> Literal["image", "text"]:

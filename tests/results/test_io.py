@@ -14,6 +14,7 @@ from harness.results import (
     read_record,
     read_records,
     record_key,
+    schema,
     write_record,
 )
 from harness.results.io import COPIES_MARKER
@@ -25,7 +26,6 @@ from harness.results.schema import (
     Provenance,
     RerankSettings,
     Settings,
-    TestSet,
     TextMaskSettings,
 )
 
@@ -33,7 +33,7 @@ from harness.results.schema import (
 def make_record(leg: str = "market1501", r1: float = 0.5, **settings) -> ResultRecord:
     return ResultRecord(
         protocol=ProtocolInfo(
-            name="single", version=1, leg=leg, test=TestSet(dataset="market1501"), evaluation={}
+            name="single", version=1, leg=leg, test=schema.TestSet(dataset="market1501"), evaluation={}
         ),
         method=MethodInfo(name="hsv-hist", weights="weights-free"),
         settings=Settings(**settings),
