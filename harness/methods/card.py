@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigError
@@ -102,10 +101,9 @@ class MethodCard(BaseModel):
 
 def load_card(path: Path) -> MethodCard:
     """Read and validate ``method.yaml``; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read method metafile ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="method metafile", error=ConfigError)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     raw["source_dir"] = str(Path(path).resolve().parent)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import ProtocolError
@@ -141,10 +140,9 @@ class ProtocolSpec(_Strict):
 
 def load_protocol_file(path: Path) -> ProtocolSpec:
     """Parse and validate one protocol file; errors name the file and the offending field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProtocolError(f"{path}: cannot read protocol file ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="protocol file", error=ProtocolError)
     if not isinstance(raw, dict):
         raise ProtocolError(f"{path}: expected a mapping at the top level, found {type(raw).__name__}")
     try:
