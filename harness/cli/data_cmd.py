@@ -30,13 +30,27 @@ def synth_command(
     all_layouts: bool = typer.Option(
         False, "--all", help="Every registered layout (the default when no --dataset is given)."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Write into a non-empty folder that is not a synthetic world (existing files are never "
+        "overwritten).",
+    ),
 ) -> None:
     """Write a deterministic synthetic person world in the datasets' real on-disk layouts."""
     from harness.data.synth import synthesize
 
     if all_layouts and dataset:
         raise ConfigError("--all and --dataset exclude each other; give one of them")
-    marker = synthesize(root, scale=scale, seed=seed, datasets=list(dataset) if dataset else None)
+    from harness.atomic import on_write_failure
+
+    with on_write_failure(
+        "the files written so far are kept (each one complete)",
+        "free some space and run the same command again: files already there are kept, the rest written",
+    ):
+        marker = synthesize(
+            root, scale=scale, seed=seed, datasets=list(dataset) if dataset else None, force=force
+        )
     table = Table(
         "dataset", "split", "ids", "images", title=f"synthetic world at {root} (scale={scale}, seed={seed})"
     )
