@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from harness.cli.console import err, handle_errors, out
 from harness.errors import ConfigError
@@ -52,7 +54,11 @@ def synth_command(
             root, scale=scale, seed=seed, datasets=list(dataset) if dataset else None, force=force
         )
     table = Table(
-        "dataset", "split", "ids", "images", title=f"synthetic world at {root} (scale={scale}, seed={seed})"
+        "dataset",
+        "split",
+        "ids",
+        "images",
+        title=Text(f"synthetic world at {root} (scale={scale}, seed={seed})"),
     )
     for name, info in marker["datasets"].items():
         for split, counts in info["counts"].items():
@@ -83,7 +89,7 @@ def check_command(
 
     root = resolve_data_root(data_root)
     statuses = check_datasets(root, list(dataset) if dataset else None)
-    summary = Table("dataset", "status", "layout", "counts", "notes", title=f"datasets under {root}")
+    summary = Table("dataset", "status", "layout", "counts", "notes", title=Text(f"datasets under {root}"))
     for st in statuses:
         colour = {"found": "green", "missing": "dim", "broken": "red"}[st.status]
         notes = []
@@ -109,7 +115,7 @@ def check_command(
                 "expected images",
                 "found images",
                 "",
-                title=f"{st.title} at {st.root} ({st.layout})",
+                title=Text(f"{st.title} at {st.root} ({st.layout})"),
             )
             for c in st.checks:
                 exp_ids = c.expected.ids if c.expected else None
@@ -120,7 +126,7 @@ def check_command(
                 )
             out.print(table)
         for problem in st.problems:
-            out.print(f"[red]problem[/] {st.title}: {problem}", highlight=False, soft_wrap=True)
+            out.print(f"[red]problem[/] {escape(f'{st.title}: {problem}')}", highlight=False, soft_wrap=True)
     failed = [st.title for st in statuses if st.failed(strict)]
     if failed:
         err.print(f"[bold red]data check failed:[/] {', '.join(failed)}")
@@ -161,4 +167,4 @@ def manifest_command(
         )
     table.add_row("[bold]total", "", f"{training.num_ids:,}", f"{training.num_images:,}", "", "")
     out.print(table)
-    out.print(f"training manifest: {path}")
+    out.print(f"training manifest: {path}", markup=False, highlight=False)
