@@ -1,12 +1,17 @@
-"""Escaping of strings that reach Markdown (the HTML and LaTeX writers have their own, older
-escapes: ``html.escape`` and :func:`harness.reports.render.latex_escape`).
+"""Escaping of strings that reach Markdown (HTML and LaTeX have their own escapes:
+``html.escape`` and :func:`harness.reports.render.latex_escape`).
 
 :func:`md_escape` makes any string literal text inside a GitHub-flavoured Markdown table cell:
-``<`` and ``>`` become entities (no raw HTML such as ``<script>`` or ``<svg onload=...>``, no
-``<javascript:...>`` autolink), a ``](`` has its parenthesis escaped (no ``[x](javascript:...)``
-or ``![x](...)`` link or image; a citation such as ``[20]`` stays as it is), backslashes and ``|``
-are escaped (no cancelled escape, no extra column) and line breaks become spaces (no broken row). Emphasis characters (``* _ ~``) are left as
-they are: they cannot run code, and names such as ``cuhk03_np`` stay readable in the source.
+
+* ``<`` and ``>`` become entities: no raw HTML (``<script>``, ``<svg onload=...>``), no
+  ``<javascript:...>`` autolink;
+* ``](`` becomes ``]\\(``: no ``[x](javascript:...)`` link or ``![x](...)`` image, while a
+  citation such as ``[20]`` stays as it is;
+* backslashes and ``|`` are escaped: no cancelled escape, no extra column;
+* line breaks become spaces: no broken row.
+
+Emphasis characters (``* _ ~``) are left alone: they cannot run code, and names such as
+``cuhk03_np`` stay readable in the source.
 """
 
 from __future__ import annotations

@@ -179,5 +179,6 @@ class Registry(Generic[T]):
         source = getattr(target, "source_dir", None) or getattr(target, "source", None)
         if source:
             return str(source)
-        text = f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', type(target).__name__)}"
+        name = getattr(target, "__qualname__", type(target).__name__)
+        text = f"{getattr(target, '__module__', '?')}:{name}"
         return text if len(text) <= 100 else text[:97] + "..."
