@@ -94,7 +94,7 @@ class Manifest(Sequence[Item]):
         """sha256 over (path, pid, camid, split, dataset) of every item, in order."""
         digest = hashlib.sha256()
         for it in self._items:
-            digest.update(f"{it.path}\0{it.pid}\0{it.camid}\0{it.split}\0{it.dataset}\n".encode())
+            digest.update(f"{it.path}\0{it.pid}\0{it.camid}\0{it.split}\0{it.dataset}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def to_frame(self):
