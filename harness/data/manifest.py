@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
 MAX_PID = 2**53  # ids are int64 in arrays and exact integers in JSON records
 
 
