@@ -62,6 +62,11 @@ def _one_line(exc: BaseException) -> str:
     return f"{where}: {exc.strerror or exc}"
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    text = str(exc)
+    return "can't allocate memory" in text or "out of memory" in text.lower()
+
+
 class HarnessGroup(TyperGroup):
     """The root command group: a failure of the operating system (no permission, disk full,
     read-only file system, a file where a folder must be) or an exhausted memory that escapes a
@@ -75,6 +80,13 @@ class HarnessGroup(TyperGroup):
         try:
             with on_write_failure(kept, resume):
                 return super().invoke(ctx)
+        except RuntimeError as exc:  # torch reports an exhausted allocator as a RuntimeError
+            if not _out_of_memory(exc):
+                raise
+            from harness.cli.console import err
+
+            err.print(f"error: {_one_line(MemoryError())}", highlight=False, markup=False, soft_wrap=True)
+            ctx.exit(USER_ERROR_EXIT)
         except (OSError, MemoryError) as exc:
             from harness.cli.console import err
 

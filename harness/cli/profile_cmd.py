@@ -11,6 +11,9 @@ from harness.cli.console import handle_errors, out
 from harness.errors import ConfigError
 
 
+MAX_INPUT_SIDE = 2048
+
+
 def parse_input(value: str | None) -> tuple[int, int] | None:
     """``"384x128"`` -> ``(384, 128)`` (height x width)."""
     if value is None:
@@ -21,6 +24,11 @@ def parse_input(value: str | None) -> tuple[int, int] | None:
         raise ConfigError(f"--input must be HEIGHTxWIDTH such as 384x128, got {value!r}") from None
     if height < 1 or width < 1:
         raise ConfigError(f"--input sizes must be positive, got {value!r}")
+    if max(height, width) > MAX_INPUT_SIDE:
+        raise ConfigError(
+            f"--input {value}: each side may be at most {MAX_INPUT_SIDE} pixels (person crops are "
+            "a few hundred; a larger input would need more memory than profiling is meant to use)"
+        )
     return height, width
 
 
