@@ -10,7 +10,6 @@ from rich.table import Table
 from harness.cli.console import handle_errors, out
 from harness.errors import ConfigError
 
-
 MAX_INPUT_SIDE = 2048
 
 
