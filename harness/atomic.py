@@ -116,3 +116,48 @@ def write_json_atomic(
 ) -> Path:
     """Write ``payload`` as JSON (with a final newline) to ``path`` atomically."""
     return write_text_atomic(path, json.dumps(payload, indent=indent, sort_keys=sort_keys) + "\n")
+
+
+OWNED_HEAD_BYTES = 1 << 20
+
+
+def write_owned(
+    path: Path | str,
+    write: Callable[[Path], None],
+    *,
+    what: str,
+    ours: Callable[[bytes], bool],
+    option: str = "--out",
+) -> Path:
+    """:func:`write_atomic` for a file a command writes on request (``--out``, ``--json``): it may
+    create ``path`` or replace an earlier output of its own, nothing else.
+
+    ``ours(head)`` receives the first :data:`OWNED_HEAD_BYTES` bytes of an existing file and says
+    whether it is such an earlier output. A link, a folder, a FIFO or any other file is refused with
+    a :class:`~harness.errors.UnsafePathError` naming it, and left untouched.
+    """
+    from harness.errors import UnsafePathError
+
+    path = Path(path)
+    if path.is_symlink():
+        raise UnsafePathError(f"{option} {path} is a symbolic link; refusing to write through it")
+    if path.exists():
+        if not path.is_file():
+            raise UnsafePathError(f"{option} {path} exists and is not a regular file; refusing to replace it")
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(OWNED_HEAD_BYTES)
+        except OSError as exc:
+            raise UnsafePathError(f"{option} {path} exists and cannot be read ({exc.strerror})") from exc
+        if not ours(head):
+            raise UnsafePathError(
+                f"{option} {path} exists and is not {what} written by this command; refusing to "
+                "overwrite it (choose another file name, or move the file away)"
+            )
+    return write_atomic(path, write)
+
+
+def same_first_line(new: bytes) -> Callable[[bytes], bool]:
+    """An ``ours`` test for :func:`write_owned`: the existing file starts with the same line."""
+    first = new.split(b"\n", 1)[0]
+    return lambda head: head.split(b"\n", 1)[0] == first

@@ -148,10 +148,13 @@ def manifest_command(
     from harness.paths import data_root as resolve_data_root
     from harness.protocols import get_protocol
     from harness.protocols.training import export_training_set, shared_leg, training_set_for_leg
+    from harness.safepaths import refuse_overlap
 
     spec = get_protocol(protocol)
     chosen = shared_leg(spec, leg)
-    training = training_set_for_leg(spec, chosen, resolve_data_root(data_root), strict=strict)
+    root = resolve_data_root(data_root)
+    refuse_overlap(out_path, [root])  # a manifest never lands among the images it lists
+    training = training_set_for_leg(spec, chosen, root, strict=strict)
     path = export_training_set(training, out_path)
     table = Table(
         "source", "parts", "ids", "images", "excluded", "layout", title=f"{spec.name} / {chosen.name}"

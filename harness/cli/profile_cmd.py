@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -11,6 +12,15 @@ from harness.cli.console import handle_errors, out
 from harness.errors import ConfigError
 
 MAX_INPUT_SIDE = 2048
+
+
+def _is_cost_json(head: bytes) -> bool:
+    """An earlier ``--json`` output: a JSON object with the cost block's keys."""
+    try:
+        payload = json.loads(head)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and {"method", "params", "flops_per_image"} <= payload.keys()
 
 
 def parse_input(value: str | None) -> tuple[int, int] | None:
@@ -60,7 +70,6 @@ def profile_command(
     json_path: Path = typer.Option(None, "--json", help="Also write the cost block as JSON here."),
 ) -> None:
     """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size."""
-    from harness.atomic import write_json_atomic
     from harness.methods.load import load_method
     from harness.profiling.profile import ProfileSettings, profile_method
 
@@ -110,5 +119,17 @@ def profile_command(
         "test-set time is derived from in-memory throughput[/]"
     )
     if json_path is not None:
-        write_json_atomic(Path(json_path), cost)
+        from harness.atomic import write_owned
+        from harness.safepaths import refuse_overlap
+
+        if weights is not None:
+            refuse_overlap(json_path, [weights], option="--json")
+        data = (json.dumps(cost, indent=2) + "\n").encode()
+        write_owned(
+            json_path,
+            lambda tmp: tmp.write_bytes(data),
+            what="a cost block",
+            ours=_is_cost_json,
+            option="--json",
+        )
         out.print(f"wrote {json_path}")
