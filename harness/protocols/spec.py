@@ -146,9 +146,16 @@ def load_protocol_file(path: Path) -> ProtocolSpec:
     if not isinstance(raw, dict):
         raise ProtocolError(f"{path}: expected a mapping at the top level, found {type(raw).__name__}")
     try:
-        return ProtocolSpec.model_validate(raw)
+        spec = ProtocolSpec.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
         )
         raise ProtocolError(f"{path}: invalid protocol ({problems})") from exc
+    from harness.safepaths import component_problem
+
+    named = [("name", spec.name), *((f"legs[{i}].name", leg.name) for i, leg in enumerate(spec.legs))]
+    for field, value in named:  # these become file names (records, pages): refused here, once
+        if problem := component_problem(value):
+            raise ProtocolError(f"{path}: {field} {value!r} cannot be used as a file name: {problem}")
+    return spec
