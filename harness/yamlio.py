@@ -13,6 +13,7 @@ Limits, each refused with one line naming the file and what was expected:
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,8 @@ def load_yaml(path: Path | str, *, what: str, error: type[HarnessError] = Config
     """
     path = Path(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block, a device never end
+            raise error(f"{path}: cannot read {what}: not a regular file")
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:

@@ -102,7 +102,7 @@ class CacheEntry:
             meta = json.loads(path.read_bytes())
         except FileNotFoundError:
             return None, "meta.json is missing"
-        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        except (OSError, ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors
             return None, f"meta.json is unreadable ({type(exc).__name__}: {exc})"
         problem = sidecar_problem(meta, self.digest)
         return (meta, None) if problem is None else (None, f"meta.json is invalid: {problem}")
@@ -340,7 +340,7 @@ class EmbeddingStore:
         if not self.base.is_dir():
             return []
         cutoff = time.time() - older_than_s
-        return [p for p in self.base.rglob(f".*{TMP_SUFFIX}") if p.stat().st_mtime < cutoff]
+        return [p for p in self.base.rglob(f".*{TMP_SUFFIX}") if p.lstat().st_mtime < cutoff]
 
     def remove(self, entry: CacheEntry) -> None:
         """Delete one entry under its lock. Links are removed, never followed: nothing outside

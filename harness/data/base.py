@@ -9,7 +9,6 @@ its marker file, so the same validation runs in tests.
 
 from __future__ import annotations
 
-import json
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -133,13 +132,19 @@ class DatasetRead:
 
 def read_synth_marker(data_root: Path) -> dict | None:
     """The synthetic world's marker at ``data_root`` (or None for real data)."""
+    from harness.data.files import read_user_json
+
     marker = data_root / SYNTH_MARKER
-    if not marker.is_file():
+    if not marker.exists() and not marker.is_symlink():
         return None
-    try:
-        return json.loads(marker.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{marker}: unreadable synthetic-world marker ({exc})") from exc
+    content = read_user_json(marker, what="synthetic-world marker")
+    datasets = content.get("datasets", {}) if isinstance(content, dict) else None
+    if not isinstance(datasets, dict) or not all(isinstance(v, dict) for v in datasets.values()):
+        raise DataError(
+            f"{marker}: unreadable synthetic-world marker (expected an object whose 'datasets' maps "
+            "names to objects); regenerate it with `harness data synth` or remove it"
+        )
+    return content
 
 
 class DatasetReader(ABC):

@@ -16,6 +16,7 @@ the file system gives them (surrogate escapes) and shown with ``\\xNN`` escapes.
 from __future__ import annotations
 
 import errno
+import json
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -85,18 +86,42 @@ def contained(base: Path, relative: str, *, where: str) -> Path:
     return base / relative
 
 
+def read_user_text(path: Path, *, what: str) -> str:
+    """The UTF-8 text of a dataset's file (list, annotation, marker): a :class:`DataError` naming
+    ``path`` when it is missing, not a regular file (a FIFO is never opened: it would hang), or not
+    UTF-8."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise DataError(f"{display(path)}: cannot read {what} ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{display(path)}: {what} is not a regular file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{display(path)}: cannot read {what} ({exc})") from exc
+
+
+def read_user_json(path: Path, *, what: str) -> object:
+    """:func:`read_user_text` parsed as JSON (too deeply nested, NaN-free checks are the caller's)."""
+    text = read_user_text(path, what=what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{display(path)}: cannot read {what} ({exc})") from exc
+    except RecursionError as exc:
+        raise DataError(f"{display(path)}: cannot read {what} (nested too deeply)") from exc
+
+
 def read_list_file(path: Path) -> list[tuple[int, str]]:
     """Non-blank lines of a list file as ``(1-based line number, stripped text)``.
 
     Raises:
         DataError: the file is missing or unreadable.
     """
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise DataError(f"{path}: list file is missing")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read list file ({exc})") from exc
+    text = read_user_text(path, what="list file")
     return [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
 
 

@@ -24,11 +24,10 @@ Every problem names the annotation file and the entry index.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.data.files import contained
+from harness.data.files import contained, read_user_json
 from harness.data.manifest import Item, Manifest
 from harness.errors import DataError
 
@@ -52,12 +51,7 @@ def parse_pedes_json(
             list of strings, a non-integer id, or (with ``check_images``) a missing image file.
     """
     allowed = tuple(splits)
-    try:
-        raw = json.loads(Path(annotation).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{annotation}: cannot read annotation file ({exc})") from exc
-    except RecursionError as exc:
-        raise DataError(f"{annotation}: cannot read annotation file (nested too deeply)") from exc
+    raw = read_user_json(Path(annotation), what="annotation file")
     if not isinstance(raw, list):
         raise DataError(f"{annotation}: expected a JSON list of entries, found {type(raw).__name__}")
     required = ("split", "captions", path_key, "id")
