@@ -40,10 +40,10 @@ def component_problem(name: object) -> str | None:
         return "it is empty"
     if name in (".", ".."):
         return "it is a relative folder reference"
-    if name.startswith("."):
-        return "it starts with a dot (hidden and temporary files start with one)"
     if "/" in name or "\\" in name:
         return "it contains a path separator"
+    if name.startswith("."):
+        return "it starts with a dot (hidden and temporary files start with one)"
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
         return "it contains a control character or an undecodable byte"
     if name != name.strip():

@@ -74,6 +74,10 @@ def profile_command(
     from harness.profiling.profile import ProfileSettings, profile_method
 
     size = parse_input(input_size)
+    if json_path is not None and weights is not None:
+        from harness.safepaths import refuse_overlap
+
+        refuse_overlap(json_path, [weights], option="--json")  # never write the cost over the checkpoint
     adapter = load_method(
         method, weights, variant=variant, device=device, random_init=random_init, dtype=dtype
     )
@@ -120,10 +124,7 @@ def profile_command(
     )
     if json_path is not None:
         from harness.atomic import write_owned
-        from harness.safepaths import refuse_overlap
 
-        if weights is not None:
-            refuse_overlap(json_path, [weights], option="--json")
         data = (json.dumps(cost, indent=2) + "\n").encode()
         write_owned(
             json_path,
