@@ -180,6 +180,14 @@ def export_training_set(training: TrainingSet, out: Path) -> Path:
             what="a training manifest",
             ours=same_first_line(header),
         )
+    undecodable = next((p for p in frame["path"] if p != p.encode("utf-8", "replace").decode()), None)
+    if undecodable is not None:
+        from harness.safepaths import display
+
+        raise ConfigError(
+            f"--out {out}: Parquet strings must be UTF-8, but {display(undecodable)} is not; "
+            "write a .csv manifest instead (it keeps the file system's bytes)"
+        )
     return write_owned(
         out,
         lambda tmp: frame.to_parquet(tmp, index=False),
