@@ -91,6 +91,19 @@ class World:
             *extra,
         ]
 
+    def t2i(self, data: Path) -> list[str]:
+        """``harness run`` of the weights-free text baseline on CUHK-PEDES under ``data``."""
+        return self.run(protocol="t2i", leg="cuhk-pedes", method="attr-match", data=data)
+
+    def edit_caption(self, index: int, key: str, value: object) -> Path:
+        """The data root, with entry ``index`` of the CUHK-PEDES annotation given ``key: value``."""
+        data = self.data("CUHK-PEDES")
+        annotation = data / "CUHK-PEDES" / "reid_raw.json"
+        entries = json.loads(annotation.read_text())
+        entries[index][key] = value(data, entries[index]) if callable(value) else value
+        annotation.write_text(json.dumps(entries))
+        return data
+
     def protocol_dir(self, name: str, text: str | bytes) -> dict[str, str]:
         folder = self.tmp / "protocols"
         folder.mkdir(exist_ok=True)
@@ -332,22 +345,11 @@ def image_name_not_utf8_in_gallery(w: World) -> Case:
 def caption_json_deeply_nested(w: World) -> Case:
     data = w.data("CUHK-PEDES")
     (data / "CUHK-PEDES" / "reid_raw.json").write_text("[" * 100000 + "]" * 100000)
-    return Case(
-        w.run(protocol="t2i", leg="cuhk-pedes", method="attr-match", data=data),
-        ("reid_raw.json", "nested too deeply"),
-    )
+    return Case(w.t2i(data), ("reid_raw.json", "nested too deeply"))
 
 
 def caption_json_nan_id(w: World) -> Case:
-    data = w.data("CUHK-PEDES")
-    annotation = data / "CUHK-PEDES" / "reid_raw.json"
-    entries = json.loads(annotation.read_text())
-    entries[0]["id"] = float("nan")
-    annotation.write_text(json.dumps(entries))
-    return Case(
-        w.run(protocol="t2i", leg="cuhk-pedes", method="attr-match", data=data),
-        ("entry 0", "'id' must be an integer"),
-    )
+    return Case(w.t2i(w.edit_caption(0, "id", float("nan"))), ("entry 0", "'id' must be an integer"))
 
 
 def caption_json_is_a_fifo(w: World) -> Case:
@@ -355,22 +357,12 @@ def caption_json_is_a_fifo(w: World) -> Case:
     annotation = data / "CUHK-PEDES" / "reid_raw.json"
     annotation.unlink()
     os.mkfifo(annotation)
-    return Case(
-        w.run(protocol="t2i", leg="cuhk-pedes", method="attr-match", data=data),
-        ("reid_raw.json", "not a regular file"),
-    )
+    return Case(w.t2i(data), ("reid_raw.json", "not a regular file"))
 
 
 def caption_file_path_absolute(w: World) -> Case:
-    data = w.data("CUHK-PEDES")
-    annotation = data / "CUHK-PEDES" / "reid_raw.json"
-    entries = json.loads(annotation.read_text())
-    entries[3]["file_path"] = str(data / "CUHK-PEDES" / "imgs" / entries[3]["file_path"])
-    annotation.write_text(json.dumps(entries))
-    return Case(
-        w.run(protocol="t2i", leg="cuhk-pedes", method="attr-match", data=data),
-        ("entry 3", "must be relative"),
-    )
+    data = w.edit_caption(3, "file_path", lambda root, e: str(root / "CUHK-PEDES" / "imgs" / e["file_path"]))
+    return Case(w.t2i(data), ("entry 3", "must be relative"))
 
 
 def synth_marker_is_a_list(w: World) -> Case:

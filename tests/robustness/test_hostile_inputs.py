@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli.app import app
-from tests.robustness._support import assert_user_error, copy_datasets, record, run
+from tests.robustness._support import QUICK_PROFILE, assert_user_error, copy_datasets, record, run
 
 MARKET_FILES = Path("market1501") / "Market-1501-v15.09.15"
 HOSTILE = "h<svg onload=alert(1)>[y](javascript:alert(1))"
@@ -334,21 +334,7 @@ def test_output_under_a_file_is_one_line(cli, tmp_path: Path, command: str) -> N
     blocker.write_text("x")
     args = {
         "report": ["report", "-t", "dmf-t2", "--out", str(blocker / "t.md")],
-        "profile": [
-            "profile",
-            "-m",
-            "hsv-hist",
-            "--device",
-            "cpu",
-            "--iters",
-            "1",
-            "--warmup",
-            "0",
-            "--batch-size",
-            "2",
-            "--json",
-            str(blocker / "cost.json"),
-        ],
+        "profile": [*QUICK_PROFILE, "--json", str(blocker / "cost.json")],
         "leaderboard": ["leaderboard", "--results", str(tmp_path), "--out", str(blocker / "site")],
     }[command]
     result = cli.invoke(app, args)

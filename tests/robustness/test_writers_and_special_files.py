@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli.app import app
-from tests.robustness._support import assert_user_error, copy_datasets, record, run
+from tests.robustness._support import QUICK_PROFILE, assert_user_error, copy_datasets, record, run
 
 MARKET_FILES = Path("market1501") / "Market-1501-v15.09.15"
 
@@ -68,19 +68,7 @@ def test_manifest_out_never_lands_in_the_data_or_on_a_foreign_file(
 def test_profile_json_never_overwrites_a_foreign_file(cli, tmp_path: Path) -> None:
     foreign = tmp_path / "cost.json"
     foreign.write_text('{"mine": 1}\n')
-    args = [
-        "profile",
-        "-m",
-        "hsv-hist",
-        "--device",
-        "cpu",
-        "--iters",
-        "1",
-        "--warmup",
-        "0",
-        "--batch-size",
-        "2",
-    ]
+    args = list(QUICK_PROFILE)
     assert_user_error(cli.invoke(app, [*args, "--json", str(foreign)]), "refusing to overwrite")
     assert foreign.read_text() == '{"mine": 1}\n'
     own = tmp_path / "own.json"
