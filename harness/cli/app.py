@@ -90,6 +90,7 @@ class HarnessGroup(TyperGroup):
         except (OSError, MemoryError) as exc:
             from harness.cli.console import err
 
+            logging.getLogger("harness").debug("traceback of the error below (--verbose)", exc_info=True)
             err.print(f"error: {_one_line(exc)}", highlight=False, markup=False, soft_wrap=True)
             ctx.exit(USER_ERROR_EXIT)
 
