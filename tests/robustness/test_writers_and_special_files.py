@@ -146,9 +146,12 @@ def test_msmt17_list_entry_outside_the_dataset_is_refused(cli, tiny_world: Path,
     )
 
 
-@pytest.mark.parametrize("bad", ["../../secret.jpg", "/etc/passwd"])
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [("../../secret.jpg", "leads outside the dataset folder"), ("/etc/passwd", "must be relative")],
+)
 def test_caption_file_path_outside_the_dataset_is_refused(
-    cli, tiny_world: Path, tmp_path: Path, bad: str
+    cli, tiny_world: Path, tmp_path: Path, bad: str, why: str
 ) -> None:
     data = copy_datasets(tiny_world, tmp_path / "data", "CUHK-PEDES")
     annotation = data / "CUHK-PEDES" / "reid_raw.json"
@@ -157,7 +160,7 @@ def test_caption_file_path_outside_the_dataset_is_refused(
     annotation.write_text(json.dumps(entries))
     result = cli.invoke(app, ["data", "check", "--data-root", str(data), "--dataset", "cuhk-pedes"])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
-    assert "entry 0" in result.output and repr(bad) in result.output
+    assert "entry 0" in result.output and repr(bad) in result.output and why in result.output
 
 
 def test_two_layouts_present_at_once_read_the_first_and_say_so(cli, market: Path, tmp_path: Path) -> None:
