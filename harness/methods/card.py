@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigError
@@ -102,15 +101,23 @@ class MethodCard(BaseModel):
 
 def load_card(path: Path) -> MethodCard:
     """Read and validate ``method.yaml``; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read method metafile ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="method metafile", error=ConfigError)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     raw["source_dir"] = str(Path(path).resolve().parent)
     try:
-        return MethodCard.model_validate(raw)
+        card = MethodCard.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{path}: invalid method metafile ({problems})") from exc
+    from harness.safepaths import component_problem
+
+    named = [("name", card.name), *((f"variants.{v}", v) for v in card.variants)]
+    if card.variant is not None:
+        named.append(("variant", card.variant))
+    for field, value in named:  # these become file names (records, cache listings): refused here, once
+        if problem := component_problem(value):
+            raise ConfigError(f"{path}: {field} {value!r} cannot be used as a file name: {problem}")
+    return card

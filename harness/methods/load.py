@@ -50,6 +50,9 @@ def load_method(
     card = get_card(name)
     torch_device = resolve_device(device)
     model = FAMILIES.get(card.family)(card.family_config_for(variant))
+    from harness.weights import refuse_weights_for_weights_free
+
+    refuse_weights_for_weights_free(card, weights is not None)
     if card.weights_free:
         info = WeightsInfo(kind="weights-free")
     elif weights is not None:

@@ -133,12 +133,9 @@ def _fail(path: Path, message: str) -> ResultError:
 def load_expected(path: Path) -> Expected:
     """Read and validate an expected file; a malformed one raises :class:`ResultError` naming the key."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _fail(path, f"cannot read expected numbers ({exc})") from exc
-    except yaml.YAMLError as exc:
-        raise _fail(path, f"not valid YAML ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="expected numbers", error=ResultError)
     if not isinstance(raw, dict):
         raise _fail(path, "expected a mapping with 'tolerances' and 'entries'")
     tolerances = raw.get("tolerances") or {"default": DEFAULT_TOLERANCE}

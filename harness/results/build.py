@@ -136,6 +136,7 @@ def standard_notes(method, read: DatasetRead, leg: str) -> list[str]:
         notes.append("random-init weights: smoke run only, not reportable")
     if read.synthetic:
         notes.append("synthetic data: numbers describe the synthetic world, not the real benchmark")
+    notes += read.notes  # e.g. two layouts of the dataset present at once
     return notes
 
 
