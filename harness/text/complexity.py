@@ -228,15 +228,16 @@ def complexity_table(
 
 def t2i_accuracy(results_dir: Path, dataset: str) -> dict[str, dict[str, float]]:
     """``method -> {R1, mAP}`` (percent) of the in-domain ``t2i`` records on ``dataset`` under
-    ``results_dir`` (the one measured frame, :func:`harness.reports.frame.measured_frame`)."""
+    ``results_dir`` evaluated with the default settings (the one measured frame,
+    :func:`harness.reports.frame.measured_frame`)."""
     from harness.reports.frame import measured_frame
     from harness.reports.measured import load_measured
 
-    frame = measured_frame(load_measured(results_dir))
+    plain = [m for m in load_measured(results_dir) if not m.setting_parts]
+    frame = measured_frame(plain)
     sub = frame[
         (frame["protocol"] == "t2i")
         & (frame["dataset"] == dataset)
-        & (frame["settings"] == "")
         & frame["metric"].isin(COMPLEXITY_ACCURACY)
     ]
     out: dict[str, dict[str, float]] = {}
