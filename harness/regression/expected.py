@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,11 @@ import yaml
 from harness.atomic import write_text_atomic
 from harness.errors import ConfigError, ResultError
 from harness.reports.measured import Measured
+from harness.results.migrate import MASK_LEG
 
 DEFAULT_TOLERANCE = 0.5
 DECIMALS = 4
 
-
-_MASK_LEG = re.compile(r"^(?P<leg>.+)@mask(?P<ratio>\d+(?:\.\d+)?)$")
-"""Schema-1 text-mask leg names (``cuhk-pedes@mask0.3``): read as leg + settings ``mask0.3``."""
 
 EntryKey = tuple[str, str, int, str, str]
 """(method label, protocol, protocol version, leg, settings slug)."""
@@ -167,7 +164,7 @@ def load_expected(path: Path) -> Expected:
                 path, f"{where}: key 'settings' must be a settings slug such as 'flip', got {settings!r}"
             )
         leg = e["leg"]
-        if not settings and (m := _MASK_LEG.match(leg)):
+        if not settings and (m := MASK_LEG.match(leg)):
             leg, settings = m.group("leg"), f"mask{m.group('ratio')}"
         entry = ExpectedEntry(
             e["method"],

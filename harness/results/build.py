@@ -9,15 +9,12 @@ from harness.results.schema import (
     CheckpointRef,
     CostInfo,
     EvalConvention,
-    EvaluationInfo,
     MethodInfo,
     ProtocolInfo,
     Provenance,
     RerankSettings,
     Settings,
-    TestSet,
     TextMaskSettings,
-    TrainSource,
 )
 from harness.seeding import SEED
 from harness.weights import sha256_mismatch
@@ -38,9 +35,9 @@ def protocol_info(
         version=protocol.version,
         leg=leg.name,
         title=protocol.title,
-        train=[TrainSource.model_validate(src.model_dump()) for src in leg.train],
-        test=TestSet.model_validate(leg.test.model_dump()),
-        evaluation=EvaluationInfo.model_validate(evaluation.model_dump()),
+        train=list(leg.train),
+        test=leg.test,
+        evaluation=evaluation,
     )
 
 
