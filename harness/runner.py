@@ -52,6 +52,7 @@ class RunOptions:
     on_bad_image: str = "error"
     cache_chunk_rows: int = 4096
     profile: bool = False
+    convention: str = "method"  # harness.methods.convention: the method's own scoring, or "common"
 
 
 @dataclass
@@ -127,9 +128,12 @@ def _run_leg(
 
     from harness.engine.lazy import open_leg_method
     from harness.engine.session import combine_roles, drop_paths, record_phase
+    from harness.methods.convention import apply_convention, record_entries
     from harness.metrics import evaluate_features
 
-    evaluation = protocol.evaluation_for(leg)
+    evaluation, convention = apply_convention(
+        get_card(method_name), protocol.evaluation_for(leg), protocol.name, options.convention
+    )
     timings: dict[str, float | None] = {"load_method": None}
     # the network is built only if an embedding has to be computed (see harness.engine.lazy)
     method, eager_load_s = open_leg_method(
@@ -243,7 +247,11 @@ def _run_leg(
         metrics_std=metrics_std,
         trial_metrics=per_trial,
         cmc=[float(x) for x in cmc],
-        conventions={**result.conventions, **({"skipped_items": len(skipped)} if skipped else {})},
+        conventions={
+            **result.conventions,
+            **record_entries(convention, method),
+            **({"skipped_items": len(skipped)} if skipped else {}),
+        },
         counts=Counts(
             n_query=len(query),
             n_gallery=len(gallery),
