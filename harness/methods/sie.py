@@ -71,34 +71,47 @@ def resolve_sie(
 ) -> tuple[dict[str, Any], SieInfo | None]:
     """``(config with the checkpoint's sie_cameras, SieInfo)``; ``(config, None)`` without SIE.
 
-    Raises CheckpointError, naming the file and the variants that have SIE, when a checkpoint holds
-    a camera embedding that the chosen variant lacks.
+    Without a checkpoint (random init) the card's ``sie_cameras`` is used. Raises
+    CheckpointError, naming the file and the variants that have SIE, when a checkpoint holds a
+    camera embedding that the chosen variant lacks.
     """
-    from harness.checkpoints import read_checkpoint_shapes, strip_prefixes
+    from harness.checkpoints import read_checkpoint_shapes
 
     parameter = sie_parameter(card.family)
     wanted = int(config.get("sie_cameras", 0) or 0)
     if parameter is None or card.weights_free:
         return config, None
     if weights is None:
-        if wanted <= 0:
-            return config, None
-        return config, SieInfo(cameras=wanted, source="card", parameter=parameter)
-    shapes = strip_prefixes(read_checkpoint_shapes(weights, trust=trust), card.strip_prefixes)
-    shape = shapes.get(parameter)
-    if shape is None:
-        return config, None if wanted <= 0 else SieInfo(wanted, "card", parameter)  # strict load reports it
+        return config, (SieInfo(cameras=wanted, source="card", parameter=parameter) if wanted > 0 else None)
+    shapes = read_checkpoint_shapes(weights, trust=trust)
+    return sie_from_shapes(card, config, shapes, source=str(weights))
+
+
+def sie_from_shapes(
+    card: MethodCard, config: dict[str, Any], shapes: dict[str, tuple[int, ...]], *, source: str
+) -> tuple[dict[str, Any], SieInfo | None]:
+    """:func:`resolve_sie` on a checkpoint's ``{key: shape}`` (official prefixes included)."""
+    from harness.checkpoints import strip_prefixes
+
+    parameter = sie_parameter(card.family)
+    wanted = int(config.get("sie_cameras", 0) or 0)
+    if parameter is None:
+        return config, None
+    shape = strip_prefixes(shapes, card.strip_prefixes).get(parameter)
+    if shape is None:  # a checkpoint without the embedding: strict loading names the missing key
+        return config, (SieInfo(wanted, "card", parameter) if wanted > 0 else None)
     if wanted <= 0:
         sie = ", ".join(_sie_variants(card)) or "(none)"
         raise CheckpointError(
-            f"checkpoint {weights} has a camera embedding {parameter} {list(shape)} (SIE), but this "
+            f"checkpoint {source} has a camera embedding {parameter} {list(shape)} (SIE), but this "
             f"variant of {card.name!r} has none; choose a variant with SIE (--variant: {sie})"
         )
     if not shape or shape[0] < 1:
         raise CheckpointError(
-            f"checkpoint {weights}: {parameter} has shape {list(shape)}, expected [cameras, ...]"
+            f"checkpoint {source}: {parameter} has shape {list(shape)}, expected [cameras, ...]"
         )
-    return {**config, "sie_cameras": int(shape[0])}, SieInfo(int(shape[0]), "checkpoint", parameter, shape)
+    cameras = int(shape[0])
+    return {**config, "sie_cameras": cameras}, SieInfo(cameras, "checkpoint", parameter, tuple(shape))
 
 
 def check_test_cameras(method_name: str, sie: SieInfo | None, max_camid: int) -> None:

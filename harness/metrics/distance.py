@@ -9,6 +9,13 @@ Conventions (smaller is closer):
 With ``normalize=True`` the euclidean variants are computed on L2-normalised features, and then all
 three rank identically (``sq = 2 - 2 cos``, ``euclidean = sqrt(sq)``). Without normalisation
 ``euclidean`` and ``sqeuclidean`` rank identically with each other but not with ``cosine``.
+
+Ranking (:meth:`FeatureDistance.ranking_block`, what the evaluators sort): cosine ranks by the
+similarity itself (key ``-s``, an exact negation) as IRRA does, never by ``1 - s``, which in float32
+merges similarities one ulp apart into ties. Exactly duplicated gallery features get bit-identical
+keys in every query row, whatever the block (``chunk_size``) shape: the distance is computed once per
+distinct gallery row and copied to its duplicates, so the tie rule (lower gallery index first)
+decides between them independently of how the matrix product was blocked.
 """
 
 from __future__ import annotations
@@ -47,6 +54,26 @@ def as_tensor(x: Any, device: torch.device | str, name: str) -> torch.Tensor:
     return t
 
 
+def distinct_rows(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(distinct rows, index of each original row among them)``, or ``(g, None)`` when no two rows
+    are bitwise equal. A cheap 64-bit hash of each row's bits screens first; only when two hashes
+    collide are rows compared exactly (``torch.unique(dim=0)``)."""
+    import torch
+
+    if g.shape[0] < 2 or g.dtype not in (torch.float32, torch.float64):
+        return g, None
+    bits = g.contiguous().view(torch.int32 if g.dtype == torch.float32 else torch.int64)
+    weights = torch.randint(
+        1, 2**62, (g.shape[1],), generator=torch.Generator().manual_seed(0), dtype=torch.int64
+    ).to(g.device)
+    step = max(1, (1 << 22) // max(1, g.shape[1]))
+    hashes = torch.cat([(bits[s : s + step].long() * weights).sum(1) for s in range(0, g.shape[0], step)])
+    if len(torch.unique(hashes)) == g.shape[0]:
+        return g, None
+    distinct, inverse = torch.unique(g, dim=0, return_inverse=True)
+    return (g, None) if len(distinct) == g.shape[0] else (distinct, inverse)
+
+
 class FeatureDistance:
     """Distances from a fixed gallery to blocks of query features."""
 
@@ -55,7 +82,9 @@ class FeatureDistance:
 
         self.distance = distance
         self.normalize = check_distance(distance, normalize)
-        self.g = F.normalize(g_feats, dim=1) if self.normalize else g_feats
+        g = F.normalize(g_feats, dim=1) if self.normalize else g_feats
+        self.n_gallery = g.shape[0]
+        self.g, self.expand = distinct_rows(g)  # duplicates share one column (see the module doc)
         self.g_t = self.g.t()
         self.g_sq = None if distance == "cosine" else (self.g * self.g).sum(1)
 
@@ -72,18 +101,32 @@ class FeatureDistance:
             )
         return F.normalize(q_feats, dim=1) if self.normalize else q_feats
 
-    def block(self, q: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-        """Distances (len(q) x G) of already prepared query rows ``q``."""
+    def _scores(self, q: torch.Tensor, out: torch.Tensor | None) -> torch.Tensor:
+        """``-s`` (cosine) or the distance, for every distinct gallery row, expanded to all G."""
         import torch
 
-        d = torch.mm(q, self.g_t, out=out) if out is not None else torch.mm(q, self.g_t)
+        direct = self.expand is None and out is not None
+        d = torch.mm(q, self.g_t, out=out) if direct else torch.mm(q, self.g_t)
         if self.distance == "cosine":
-            return torch.sub(torch.ones((), dtype=d.dtype, device=d.device), d, out=d)  # 1 - s, one pass
-        q_sq = (q * q).sum(1, keepdim=True)
-        d.mul_(-2.0).add_(q_sq).add_(self.g_sq)
-        if self.distance == "euclidean":
-            d.clamp_(min=0).sqrt_()
+            d.neg_()
+        else:
+            q_sq = (q * q).sum(1, keepdim=True)
+            d.mul_(-2.0).add_(q_sq).add_(self.g_sq)
+            if self.distance == "euclidean":
+                d.clamp_(min=0).sqrt_()
+        if self.expand is not None:
+            return torch.index_select(d, 1, self.expand, out=out) if out is not None else d[:, self.expand]
         return d
+
+    def ranking_block(self, q: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Ranking keys (len(q) x G; smaller ranks first) of prepared query rows: the distance, or
+        ``-s`` for cosine (ranking by similarity, as IRRA does)."""
+        return self._scores(q, out)
+
+    def block(self, q: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Distances (len(q) x G) of already prepared query rows ``q`` (cosine: ``1 - s``)."""
+        d = self._scores(q, out)
+        return d.add_(1.0) if self.distance == "cosine" else d
 
 
 def pairwise_distances(
