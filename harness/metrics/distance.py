@@ -14,8 +14,8 @@ Ranking (:meth:`FeatureDistance.ranking_block`, what the evaluators sort): cosin
 similarity itself (key ``-s``, an exact negation) as IRRA does, never by ``1 - s``, which in float32
 merges similarities one ulp apart into ties. Exactly duplicated gallery features get bit-identical
 keys in every query row, whatever the block (``chunk_size``) shape: the distance is computed once per
-distinct gallery row and copied to its duplicates, so the tie rule (lower gallery index first)
-decides between them independently of how the matrix product was blocked.
+distinct gallery row and copied to its duplicates (:func:`distinct_rows`), so the tie rule (lower
+gallery index first) decides between them independently of how the matrix product was blocked.
 """
 
 from __future__ import annotations
@@ -54,24 +54,33 @@ def as_tensor(x: Any, device: torch.device | str, name: str) -> torch.Tensor:
     return t
 
 
+HASH_COLUMNS = 64
+"""The leading columns whose bits screen gallery rows for duplicates (equal rows always agree)."""
+
+
 def distinct_rows(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``(distinct rows, index of each original row among them)``, or ``(g, None)`` when no two rows
-    are bitwise equal. A cheap 64-bit hash of each row's bits screens first; only when two hashes
-    collide are rows compared exactly (``torch.unique(dim=0)``)."""
+    are equal. Screening is exact and cheap: an integer hash of the bits of ``HASH_COLUMNS`` columns
+    (equal rows hash equally); only rows sharing a hash are compared in full, and only if some rows
+    are equal does ``torch.unique(dim=0)`` run over the gallery."""
     import torch
 
-    if g.shape[0] < 2 or g.dtype not in (torch.float32, torch.float64):
+    n, dim = g.shape
+    if n < 2 or g.dtype not in (torch.float32, torch.float64):
         return g, None
-    bits = g.contiguous().view(torch.int32 if g.dtype == torch.float32 else torch.int64)
-    weights = torch.randint(
-        1, 2**62, (g.shape[1],), generator=torch.Generator().manual_seed(0), dtype=torch.int64
-    ).to(g.device)
-    step = max(1, (1 << 22) // max(1, g.shape[1]))
-    hashes = torch.cat([(bits[s : s + step].long() * weights).sum(1) for s in range(0, g.shape[0], step)])
-    if len(torch.unique(hashes)) == g.shape[0]:
+    width = min(dim, HASH_COLUMNS)
+    bits = g[:, :width].contiguous().view(torch.int32 if g.dtype == torch.float32 else torch.int64).long()
+    weights = torch.randint(1, 2**61, (width,), generator=torch.Generator().manual_seed(0))
+    hashes = (bits * weights.to(g.device)).sum(1)  # int64 arithmetic wraps: exact and order-free
+    _, inverse, counts = torch.unique(hashes, return_inverse=True, return_counts=True)
+    shared = counts[inverse] > 1
+    if not bool(shared.any()):
+        return g, None
+    candidates = g[shared]
+    if len(torch.unique(candidates, dim=0)) == len(candidates):
         return g, None
     distinct, inverse = torch.unique(g, dim=0, return_inverse=True)
-    return (g, None) if len(distinct) == g.shape[0] else (distinct, inverse)
+    return distinct, inverse
 
 
 class FeatureDistance:

@@ -50,6 +50,14 @@ def test_duplicates_get_one_column() -> None:
     assert torch.equal(distinct[inverse], g)
     unique = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert distinct_rows(unique)[1] is None
+    # rows equal in the screened leading columns but not after them are not duplicates
+    wide = torch.zeros(3, 100)
+    wide[1, 99] = 1.0
+    wide[2, 70] = -1.0
+    assert distinct_rows(wide)[1] is None
+    wide[2] = wide[1]
+    distinct, inverse = distinct_rows(wide)
+    assert len(distinct) == 2 and inverse[1] == inverse[2] != inverse[0]
 
 
 @pytest.fixture()
