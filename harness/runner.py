@@ -83,9 +83,11 @@ def run_leg(
     from harness.methods.registry import get_card
 
     source = query_source(protocol, leg)
-    # the method's own distance / normalisation (its card), or the protocol's under --convention common
+    # scored with the method's own distance / normalisation (its card), or the protocol's under
+    # --convention common; the record keeps the protocol's evaluation and states the one used
+    protocol_evaluation = protocol.evaluation_for(leg)
     evaluation, convention = apply_convention(
-        get_card(method_name), protocol.evaluation_for(leg), protocol.name, options.convention
+        get_card(method_name), protocol_evaluation, protocol.name, options.convention
     )
     where = f"protocol {protocol.name!r} leg {leg.name!r}"
     try:
@@ -140,7 +142,7 @@ def run_leg(
         record = phases.build_record(
             protocol,
             leg,
-            evaluation,
+            protocol_evaluation,
             method,
             read,
             agg,

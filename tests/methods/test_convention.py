@@ -103,7 +103,13 @@ def test_run_scores_with_the_convention_and_records_it(
     assert (convention["distance"], convention["normalize_features"]) == expected
     # what the scorer actually used, as the metrics layer records it
     assert (record["conventions"]["distance"], record["conventions"]["normalize"]) == expected
-    assert (
-        record["protocol"]["evaluation"]["distance"],
-        record["protocol"]["evaluation"]["normalize"],
-    ) == expected
+    settings = record["settings"]["convention"]
+    assert (settings["distance"], settings["normalize"], settings["source"]) == (
+        *expected,
+        option or "method",
+    )
+    # the protocol block keeps the protocol's own evaluation
+    evaluation = record["protocol"]["evaluation"]
+    assert (evaluation["distance"], evaluation["normalize"]) == ("euclidean", True)
+    # the method's own convention differs from the protocol's here: the record's identity says so
+    assert ("sqeuclidean-raw" in str(path)) == (option is None)
