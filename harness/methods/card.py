@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import ConfigError
 
@@ -51,6 +51,13 @@ class MethodCard(BaseModel):
     variant: str | None = None
     family_config: dict[str, Any] = Field(default_factory=dict)
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    variant_aliases: dict[str, str] = Field(
+        default_factory=dict, description="older or alternative variant names -> a name in variants"
+    )
+    official_configs: dict[str, str] = Field(
+        default_factory=dict,
+        description="variant -> the official configuration it reproduces (file at the pinned commit)",
+    )
     modalities: tuple[Literal["image", "text"], ...] = ("image",)
     input_size: tuple[int, int] = Field(description="(height, width) of the test-time input")
     interpolation: Literal["nearest", "bilinear", "bicubic", "lanczos"] = "bilinear"
@@ -62,8 +69,12 @@ class MethodCard(BaseModel):
         "instance: per-image, per-channel standardisation as nn.InstanceNorm2d(3, affine=False)",
     )
     test_feature: str
-    distance: Literal["cosine", "euclidean", "sqeuclidean"] = "euclidean"
-    normalize_features: bool = True
+    distance: Literal["cosine", "euclidean", "sqeuclidean"] = Field(
+        "euclidean", description="the official test-time distance (used under --convention method)"
+    )
+    normalize_features: bool = Field(
+        True, description="whether the official evaluator L2-normalises features before the distance"
+    )
     precision: Literal["fp32", "fp16", "bf16"] = "fp32"
     needs_camids: bool = False
     weights_free: bool = False
@@ -79,16 +90,39 @@ class MethodCard(BaseModel):
     adapter_version: str = "1"
     source_dir: str | None = Field(default=None, description="set by the loader: the card's folder")
 
-    def family_config_for(self, variant: str | None) -> dict[str, Any]:
-        """``family_config`` with the variant's overrides applied (``variant`` None = the default)."""
+    @model_validator(mode="after")
+    def _check_variant_names(self) -> MethodCard:
+        if self.variant is not None and self.variants and self.variant not in self.variants:
+            raise ValueError(f"variant {self.variant!r} is not one of variants ({', '.join(self.variants)})")
+        for alias, target in self.variant_aliases.items():
+            if target not in self.variants:
+                raise ValueError(f"variant_aliases.{alias}: {target!r} is not one of variants")
+            if alias in self.variants:
+                raise ValueError(f"variant_aliases.{alias}: the alias is also a variant name")
+        for name in self.official_configs:
+            if name not in self.variants:
+                raise ValueError(f"official_configs.{name}: not one of variants")
+        return self
+
+    def resolve_variant(self, variant: str | None) -> str | None:
+        """The canonical variant name: ``None`` -> the card's default, an alias -> its target."""
         chosen = variant if variant is not None else self.variant
+        if chosen is None:
+            return None
+        chosen = self.variant_aliases.get(chosen, chosen)
+        if chosen != self.variant and chosen not in self.variants:
+            names = [*self.variants, *(f"{a} (= {t})" for a, t in self.variant_aliases.items())]
+            raise ConfigError(
+                f"method {self.name!r} has no variant {variant!r}; variants: {', '.join(names) or '(none)'}"
+            )
+        return chosen
+
+    def family_config_for(self, variant: str | None) -> dict[str, Any]:
+        """``family_config`` with the variant's overrides applied (``variant`` None = the default;
+        aliases resolve to their variant)."""
+        chosen = self.resolve_variant(variant)
         config = dict(self.family_config)
-        if chosen is not None and chosen != self.variant:
-            if chosen not in self.variants:
-                choices = ", ".join(self.variants) or "(none)"
-                raise ConfigError(f"method {self.name!r} has no variant {chosen!r}; variants: {choices}")
-            config.update(self.variants[chosen])
-        elif chosen is not None and chosen in self.variants:
+        if chosen is not None and chosen in self.variants:
             config.update(self.variants[chosen])
         return config
 

@@ -76,7 +76,8 @@ def record_settings(
         convention=EvalConvention(
             distance=conventions.get("distance", evaluation.distance),
             normalize=evaluation.normalize if normalize is None else bool(normalize),
-            source="protocol",
+            # harness.methods.convention: "method" (the card's own) or "common" (the protocol's)
+            source=conventions.get("evaluation_convention", {}).get("name", "protocol"),
         ),
         checkpoint=CheckpointRef(sha256=sha, card_sha256=card_sha) if sha else None,
     )
