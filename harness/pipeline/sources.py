@@ -26,12 +26,12 @@ from harness.pipeline.scoring import ImageScorer, Side, TextScorer
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
     from harness.data.manifest import Manifest
+    from harness.data.splits.trials import EvalSet
     from harness.engine.encoder import Encoded
     from harness.engine.session import EngineSession
     from harness.pipeline.options import ProgressHook
     from harness.pipeline.phases import Aggregate
     from harness.protocols import LegSpec, ProtocolSpec
-    from harness.protocols.trials import EvalSet
 
 
 @dataclass
@@ -177,7 +177,7 @@ class CaptionQuerySource:
 
     def prepare(self, read: DatasetRead) -> LegData:
         """The query split's captions and the gallery split's images."""
-        from harness.protocols.trials import EvalSet
+        from harness.data.splits.trials import EvalSet
         from harness.text.queries import caption_queries
 
         test = self.leg.test
