@@ -24,21 +24,39 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("entry points", ("harness.cli", "harness.__main__")),
     ("orchestration", ("harness.runner", "harness.pipeline")),
 ]
-# The layers of the package diagram in docs/architecture.md, top down: a listed package imports only
-# its own package and packages of lower layers. A package not listed here (a new one) is not
-# checked by this rule (the two above still hold for it); list it here and in the diagram.
+# The layers of the package diagram in docs/architecture.md, top down: a listed package imports (at
+# run time) only its own package and packages of lower layers, or a package its layer's drawn arrows
+# allow. A package not listed here (a new one) is not checked by this rule (the ones above still hold
+# for it); list it here and in the diagram.
 DIAGRAM: list[tuple[str, ...]] = [
     ("cli", "__main__"),
     ("runner", "pipeline"),
-    ("regression",),
-    ("reports", "text"),
+    ("regression", "text"),
+    ("reports",),
     ("results",),
-    ("protocols", "engine", "weights"),
-    ("data", "cache", "methods", "profiling", "reported"),
+    ("protocols", "engine"),
+    ("data", "cache", "methods", "weights", "profiling", "reported"),
     ("metrics", "models", "checkpoints"),
-    ("registry", "errors", "atomic", "paths", "resources", "hashing", "seeding", "provenance"),
+    (
+        "registry",
+        "errors",
+        "atomic",
+        "paths",
+        "resources",
+        "hashing",
+        "seeding",
+        "provenance",
+        "escaping",
+        "safepaths",
+        "yamlio",
+    ),
 ]
-DIAGRAM_EDGES_WITHIN_A_LAYER = {("__main__", "cli"), ("runner", "pipeline")}
+DIAGRAM_EDGES_WITHIN_A_LAYER = {
+    ("__main__", "cli"),
+    ("runner", "pipeline"),
+    ("methods", "weights"),
+    ("weights", "methods"),
+}
 """Arrows inside one layer that the diagram draws (the base modules may also import each other)."""
 _ABOVE_ENGINE = ("harness.results", "harness.protocols", "harness.reports", "harness.text")
 _TOP = ("harness.runner", "harness.pipeline", "harness.cli")
@@ -207,9 +225,9 @@ def _diagram_layer(module: str) -> tuple[str, int] | None:
 
 
 def test_packages_follow_the_layers_of_the_architecture_diagram() -> None:
-    _, _, every = _graph()
+    _, runtime, _ = _graph()
     wrong = []
-    for module, targets in every.items():
+    for module, targets in runtime.items():
         for target in sorted(targets):
             source, dest = _diagram_layer(module), _diagram_layer(target)
             if source is None or dest is None or source[0] == dest[0]:
