@@ -4,8 +4,9 @@ the generator did not write and never follows a link out of the chosen root.
 Rules (docs/failure-modes.md, "Writers touch only what they made"):
 
 * the root must be a folder (or not exist yet) that can be written;
-* a non-empty root without the synthetic-world marker is refused (it may hold real data), unless
-  ``force``; then files are added beside what is there;
+* a non-empty root without the synthetic-world marker (or the partial marker an interrupted
+  synthesis leaves) is refused (it may hold real data), unless ``force``; then files are added
+  beside what is there;
 * a file that already exists is left alone when it holds exactly the bytes the generator would
   write (a rerun of the same seed and scale), and refused otherwise, naming it; nothing is
   replaced;
