@@ -52,6 +52,10 @@ class RunOptions:
     on_bad_image: str = "error"
     cache_chunk_rows: int = 4096
     profile: bool = False
+    rerank: dict | None = None
+    """k-reciprocal re-ranking parameters (``{}``: defaults), or None for the protocol's setting."""
+    aqe: dict | None = None
+    """Average query expansion parameters (``{}``: defaults), or None for none."""
 
 
 @dataclass
@@ -128,8 +132,9 @@ def _run_leg(
     from harness.engine.lazy import open_leg_method
     from harness.engine.session import combine_roles, drop_paths, record_phase
     from harness.metrics import evaluate_features
+    from harness.protocols.run_settings import scoring_options, with_run_settings
 
-    evaluation = protocol.evaluation_for(leg)
+    evaluation = with_run_settings(protocol.evaluation_for(leg), options.rerank)
     timings: dict[str, float | None] = {"load_method": None}
     # the network is built only if an embedding has to be computed (see harness.engine.lazy)
     method, eager_load_s = open_leg_method(
@@ -212,8 +217,8 @@ def _run_leg(
                     normalize=evaluation.normalize,
                     max_rank=evaluation.max_rank,
                     junk=evaluation.junk,
-                    rerank=evaluation.rerank,
                     denominator=evaluation.denominator,
+                    **scoring_options(evaluation, options.rerank, options.aqe),
                 )
             )
         except MetricError as exc:  # e.g. no query has a gallery match left: name the leg and data

@@ -45,15 +45,17 @@ def report_command(
         raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     measured = load_measured(with_measured) if with_measured else None
     built = build_table(table, measured, allow_nonreportable=allow_nonreportable)
-    if (
-        measured is not None
-        and not any(r.kind == "measured" for r in built.rows())
-        and not any(c.measured_method for c in built.columns)
-    ):
-        err.print(
-            f"[yellow]warning:[/] no record in {with_measured} matches a cell of {built.name} "
-            "(protocol, training sets, test dataset, metric and setting must agree)"
+    if measured is not None:
+        placed = any(r.kind == "measured" for r in built.rows()) or any(
+            c.measured_method for c in built.columns
         )
+        if not placed:
+            err.print(
+                f"[yellow]warning:[/] no record in {with_measured} fills a cell of {built.name}",
+                highlight=False,
+            )
+        for line in built.unplaced:
+            err.print(f"[dim]not placed:[/] {line}", highlight=False)
     text = render(built, fmt)
     if out_file:
         write_text_atomic(out_file, text)

@@ -87,6 +87,17 @@ class TestSpec(_Strict):
     splits: str | None = None
 
 
+class TrainingOption(_Strict):
+    """Extra training sources a paper adds to every leg (``harness data manifest --training-option``).
+
+    An option changes only the exported training set, never the evaluation: a record of a model
+    trained with it is a record of the same leg (name the training in the method variant).
+    """
+
+    description: str
+    sources: tuple[TrainSource, ...]
+
+
 class LegSpec(_Strict):
     name: str
     train: tuple[TrainSource, ...] = ()
@@ -106,6 +117,7 @@ class ProtocolSpec(_Strict):
     """Caveats printed by ``harness show protocol`` (e.g. how paper numberings differ)."""
     evaluation: EvaluationSpec = EvaluationSpec()
     text: TextSpec = TextSpec()
+    training_options: dict[str, TrainingOption] = Field(default_factory=dict)
     legs: tuple[LegSpec, ...]
 
     @model_validator(mode="after")

@@ -137,6 +137,25 @@ def shared_leg(protocol: ProtocolSpec, leg: str | None) -> LegSpec:
     return protocol.legs[0]
 
 
+def with_training_options(protocol: ProtocolSpec, leg: LegSpec, options: Sequence[str]) -> LegSpec:
+    """``leg`` with the sources of the protocol's named ``training_options`` appended (in order)."""
+    if not options:
+        return leg
+    extra = []
+    for name in options:
+        if name not in protocol.training_options:
+            known = ", ".join(protocol.training_options) or "none"
+            raise ConfigError(
+                f"protocol {protocol.name!r} has no training option {name!r} (its options: {known})"
+            )
+        extra.extend(protocol.training_options[name].sources)
+    names = {s.dataset for s in leg.train}
+    dup = sorted(s.dataset for s in extra if s.dataset in names)
+    if dup:
+        raise ConfigError(f"protocol {protocol.name!r} leg {leg.name!r} already trains on {', '.join(dup)}")
+    return leg.model_copy(update={"train": (*leg.train, *extra)})
+
+
 def training_set_for_leg(
     protocol: ProtocolSpec,
     leg: LegSpec,

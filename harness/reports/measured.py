@@ -8,19 +8,16 @@ they read like the papers' percent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import ResultError
+from harness.reported.cells import RunIdentity, run_identity
 from harness.results.io import iter_record_paths, read_record
 from harness.results.schema import ResultRecord
 
 PERCENT_METRICS = frozenset({"R1", "R5", "R10", "mAP", "mINP"})
 """Record metrics stored as fractions; reports print them x100."""
-
-_RATIO_KEYS = ("mask_ratio", "ratio")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +37,10 @@ class Measured:
     path: str
     cmc: tuple[float, ...] = ()
     profile: dict | None = None
+    identity: RunIdentity | None = None
+    """Protocol, registry leg and settings (what a table cell is matched on)."""
+    display_path: str = ""
+    """The record's path relative to the results folder (what footnotes print)."""
 
     @property
     def nonreportable(self) -> bool:
@@ -71,30 +72,11 @@ class Measured:
 
 
 def mask_ratio_of(record: ResultRecord) -> float | None:
-    """The text-mask ratio of a ``textmask`` record (None for other protocols).
+    """The text-mask ratio of a ``textmask`` record (None for other protocols); see
+    :func:`harness.reported.cells.record_mask_ratio`."""
+    from harness.reported.cells import record_mask_ratio
 
-    Looked up as ``ratio`` in ``protocol.test.text_mask`` (what ``harness run -p textmask`` writes),
-    as ``mask_ratio``/``ratio`` in ``protocol.test`` or ``protocol.evaluation``, else as the last
-    number in the leg name (``cuhk-pedes@mask0.3`` -> 0.3; a number above 1 is a percent: ``m30``
-    -> 0.3).
-    """
-    if record.protocol.name != "textmask":
-        return None
-    text_mask = record.protocol.test.get("text_mask")
-    if isinstance(text_mask, dict) and text_mask.get("ratio") is not None:
-        return float(text_mask["ratio"])
-    for block in (record.protocol.test, record.protocol.evaluation):
-        for key in _RATIO_KEYS:
-            if key in block and block[key] is not None:
-                return float(block[key])
-    numbers = _NUMBER.findall(record.protocol.leg)
-    if not numbers:
-        raise ResultError(
-            f"textmask record leg {record.protocol.leg!r}: no mask ratio in protocol.test, "
-            "protocol.evaluation or the leg name"
-        )
-    value = float(numbers[-1])
-    return value / 100 if value > 1 else value
+    return record_mask_ratio(record)
 
 
 def method_label(record: ResultRecord) -> str:
@@ -103,8 +85,8 @@ def method_label(record: ResultRecord) -> str:
     return f"{m.name}[{m.variant}]" if m.variant else m.name
 
 
-def from_record(record: ResultRecord, path: Path | str) -> Measured:
-    """Flatten one record (percent metrics, training-set names, setting)."""
+def from_record(record: ResultRecord, path: Path | str, display_path: str | None = None) -> Measured:
+    """Flatten one record (percent metrics, training-set names, setting, run identity)."""
     metrics = {k: (100 * v if k in PERCENT_METRICS else v) for k, v in record.metrics.items()}
     return Measured(
         method=method_label(record),
@@ -120,6 +102,8 @@ def from_record(record: ResultRecord, path: Path | str) -> Measured:
         path=str(path),
         cmc=tuple(100 * x for x in record.cmc),
         profile=_profile(record),
+        identity=run_identity(record),
+        display_path=display_path if display_path is not None else Path(path).name,
     )
 
 
@@ -160,4 +144,4 @@ def load_measured(results_dir: Path) -> list[Measured]:
     base = Path(results_dir)
     if not base.is_dir():
         raise ResultError(f"{base}: no such results folder (expected <method>/<protocol>/<leg>.json records)")
-    return [from_record(read_record(p), p) for p in iter_record_paths(base)]
+    return [from_record(read_record(p), p, p.relative_to(base).as_posix()) for p in iter_record_paths(base)]

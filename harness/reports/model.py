@@ -86,6 +86,8 @@ class PaperTable:
     groups: list[Group]
     footnotes: list[str] = field(default_factory=list)
     rank_by: Literal["column", "row", "none"] = "column"
+    unplaced: list[str] = field(default_factory=list)
+    """Measured records that fill no cell: each names its nearest cell and the field that kept it out."""
 
     @property
     def header_depth(self) -> int:
