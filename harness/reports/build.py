@@ -232,10 +232,6 @@ def _identities(src: _Source, where: str) -> dict[int, dict[Slot, CellIdentity]]
     return out
 
 
-def _signature(idents: dict[Slot, CellIdentity]) -> tuple:
-    return tuple(sorted((slot, ident.key) for slot, ident in idents.items() if isinstance(ident, CellRef)))
-
-
 def _metric_value(m: Measured, metric: str) -> float | None:
     """A record's value of ``metric`` in the table's unit (percent, M params, GFLOPs, seconds)."""
     if metric in m.metrics:
@@ -281,30 +277,42 @@ class _Class:
 
 
 def _classes(group_rows: list[int], idents: dict[int, dict[Slot, CellIdentity]]) -> list[_Class]:
-    classes: dict[tuple, _Class] = {}
+    """Group rows whose cells a run reproduces the same way. Rows that print fewer parts (a single
+    value where others print ``a/b``) join the class they agree with on every shared cell."""
+    classes: list[_Class] = []
     for r in group_rows:
-        sig = _signature(idents.get(r, {}))
-        if not sig:
+        mine = {slot: i for slot, i in idents.get(r, {}).items() if isinstance(i, CellRef)}
+        if not mine:
             continue
-        if sig not in classes:
-            classes[sig] = _Class([], idents[r])
-        classes[sig].rows.append(r)
-    return list(classes.values())
+        for cls in classes:
+            shared = set(mine) & set(cls.idents)
+            if shared and all(mine[s].key == cls.idents[s].key for s in shared):  # type: ignore[union-attr]
+                cls.rows.append(r)
+                cls.idents.update(mine)
+                break
+        else:
+            classes.append(_Class([r], dict(mine)))
+    return classes
 
 
 def _class_label(cls: _Class, others: list[_Class]) -> str:
-    """What tells a class apart from the other classes of its block: protocol, else training sets."""
+    """What tells a class of rows apart from the other classes of its block: the protocol, else the
+    training sets, else both."""
     from harness.protocols.registry import get_protocol
     from harness.reported.vocabulary import dataset_label
 
-    def first(c: _Class) -> CellRef:
-        return next(i for i in c.idents.values() if isinstance(i, CellRef))
+    def describe(c: _Class) -> tuple[str, str]:
+        ref = next(i for _, i in sorted(c.idents.items()) if isinstance(i, CellRef))
+        leg = get_protocol(ref.protocol).leg(ref.leg)
+        return ref.protocol, "train " + " + ".join(dataset_label(s.dataset) for s in leg.train)
 
-    mine = first(cls)
-    if len({first(c).protocol for c in others}) > 1:
-        return mine.protocol
-    leg = get_protocol(mine.protocol).leg(mine.leg)
-    return "train " + " + ".join(dataset_label(s.dataset) for s in leg.train)
+    protocol, train = describe(cls)
+    described = [describe(c) for c in others]
+    if len({p for p, _ in described}) == len(others):
+        return protocol
+    if len({t for _, t in described}) == len(others):
+        return train
+    return f"{protocol}, {train}"
 
 
 def _measured_rows(
@@ -342,7 +350,7 @@ def _measured_rows(
                     kind="measured",
                     method=method,
                     reportable=not nonrep,
-                    sources=tuple(sorted({m.path for m in hits})),
+                    sources=tuple(sorted({m.display_path for m in hits})),
                 )
                 ref = _reference(members, method, own)
                 new_rows = [row]

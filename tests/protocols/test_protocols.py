@@ -39,6 +39,13 @@ LEGS = {
         "RP-C3",
         "RP-M",
         "RP-MS",
+        "D-C3",
+        "D-M",
+        "D-MS",
+        "SP-C3",
+        "SP-M",
+        "MS+SP-C3",
+        "MS+SP-M",
     ],
 }
 
@@ -233,3 +240,18 @@ def test_p2_uses_train_splits_and_whole_cuhksysu() -> None:
     training = training_at_canonical_size("p3", "MS")
     got = {s["dataset"]: (s["ids"], s["images"]) for s in training.sources}
     assert got["cuhk03-np-labeled"] == (1467, 14096)
+
+
+def test_training_option_adds_sources_to_the_manifest(tiny_world) -> None:
+    from harness.errors import ConfigError
+    from harness.protocols import get_protocol
+    from harness.protocols.training import training_set_for_leg, with_training_options
+
+    spec = get_protocol("p2")
+    leg = with_training_options(spec, spec.leg("C3"), ["synthpedes"])
+    assert [s.dataset for s in leg.train] == ["market1501", "msmt17", "cuhksysu", "synthpedes"]
+    training = training_set_for_leg(spec, leg, tiny_world)
+    assert [s["dataset"] for s in training.sources][-1] == "synthpedes"
+    assert any(r["dataset"] == "synthpedes" and r["captions"] for r in training.rows)
+    with pytest.raises(ConfigError, match=r"no training option .luperson.*synthpedes"):
+        with_training_options(spec, spec.leg("C3"), ["luperson"])
