@@ -24,6 +24,9 @@ def report_command(
     ),
     out_file: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
+    fillable: bool = typer.Option(
+        False, "--fillable", help="Which cells of each table a run can fill (Markdown), and why not the others."
+    ),
 ) -> None:
     """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""
     from harness.atomic import write_text_atomic
@@ -33,6 +36,11 @@ def report_command(
     from harness.reports.names import table_names
     from harness.reports.render import FORMATS, render
 
+    if fillable:
+        from harness.reports.fillability import fillability_markdown
+
+        typer.echo(fillability_markdown(), nl=False)
+        return
     if list_tables:
         listing = Table("table", "label", "kind", "caption", title="Tables (harness report --table NAME)")
         for t in table_names():

@@ -223,7 +223,8 @@ def equivalent_legs(protocol: str, leg: str) -> tuple[tuple[str, str], ...]:
 
 
 NO_RUN_STATISTICS = "dataset statistics: counted from the data (`harness data`), not by a run"
-NO_RUN_DERIVED = "derived from other cells of the row (an Average or a printed difference)"
+NO_RUN_AVERAGE = "an Average column: computed from the measured row's own cells"
+NO_RUN_DELTA = "a printed difference between two methods: not a run's number"
 
 
 def cell_identity(line: dict[str, str] | Any, *, kind: str, where: str = "") -> CellIdentity:
@@ -232,8 +233,10 @@ def cell_identity(line: dict[str, str] | Any, *, kind: str, where: str = "") -> 
     if kind == "statistics":
         return NoRun(NO_RUN_STATISTICS)
     metric = str(get("metric"))
-    if str(get("target")) == AVERAGE_TARGET or metric.startswith("delta_"):
-        return NoRun(NO_RUN_DERIVED)
+    if metric.startswith("delta_"):
+        return NoRun(NO_RUN_DELTA)
+    if str(get("target")) == AVERAGE_TARGET:
+        return NoRun(NO_RUN_AVERAGE)
     if metric in ("num_ids", "num_images"):
         return NoRun(PAPER_ONLY_METRICS[metric])
     setting = str(get("setting"))

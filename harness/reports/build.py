@@ -17,7 +17,8 @@ import pandas as pd
 from harness.errors import ResultError
 from harness.reported import METRICS, load_reported, paper_info, table_meta
 from harness.reported.cells import (
-    NO_RUN_DERIVED,
+    NO_RUN_AVERAGE,
+    NO_RUN_DELTA,
     CellIdentity,
     CellRef,
     NoRun,
@@ -222,8 +223,10 @@ def _identities(src: _Source, where: str) -> dict[int, dict[Slot, CellIdentity]]
         for i in idxs:
             line = src.frame.loc[i]
             k = col.split_settings.index(line["setting"]) if col.split_settings else 0
-            if col.average_of or col.delta_of:
-                ident: CellIdentity = NoRun(NO_RUN_DERIVED)
+            if col.average_of:
+                ident: CellIdentity = NoRun(NO_RUN_AVERAGE)
+            elif col.delta_of:
+                ident = NoRun(NO_RUN_DELTA)
             elif line["status"] == "not applicable":
                 ident = NoRun(f"the paper marks it not applicable ({line['note']})")
             else:

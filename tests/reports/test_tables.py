@@ -177,3 +177,14 @@ def test_measured_columns_for_method_column_tables(tmp_path):
     assert first.cells[-2].parts[0].mark is None and first.cells[2].parts[0].mark == "best"
     # ... and 60.00 mAP beats both at mask ratio 0.3
     assert third.cells[-1].parts[0].mark == "best" and third.cells[3].parts[0].mark == "second"
+
+
+def test_docs_list_the_fillability_of_every_table():
+    """docs/reports.md holds the current output of `harness report --fillable`."""
+    from pathlib import Path
+
+    from harness.reports.fillability import fillability_markdown
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    section = docs.split("<!-- fillability:start -->\n", 1)[1].split("<!-- fillability:end -->", 1)[0]
+    assert section == fillability_markdown(), "re-paste `harness report --fillable` into docs/reports.md"
