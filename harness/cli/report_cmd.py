@@ -25,7 +25,7 @@ def report_command(
     out_file: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
     fillable: bool = typer.Option(
-        False, "--fillable", help="Which cells of each table a run can fill (Markdown), and why not the others."
+        False, "--fillable", help="Which cells of each table a run can fill (Markdown), and why not."
     ),
 ) -> None:
     """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""

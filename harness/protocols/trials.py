@@ -35,7 +35,14 @@ class EvalSet:
 
 
 def split_set_for(read: DatasetRead, name: str) -> SplitSet:
-    """The split set ``name`` for this dataset: from the synthetic marker, or the shipped file."""
+    """The split set ``name`` for this dataset: a published split file in the user's copy
+    (:mod:`harness.data.splits.published`), else the synthetic marker's, the dataset's official
+    partition file (GRID), or the shipped frozen file."""
+    from harness.data.splits.published import find_published
+
+    published = find_published(read)
+    if published is not None:
+        return published
     if read.synthetic:
         recorded = read.found.synthetic["datasets"][read.manifest.name].get("splits")
         if recorded is None:
@@ -137,6 +144,8 @@ def leg_eval_sets(
                 raise ProtocolError(f"{read.manifest.name} at {read.found.root} has no '{part}' images")
         return [EvalSet(q, g)]
     split_set = split_set_for(read, splits)
+    if split_set.published:
+        trials = min(trials, len(split_set.trials))
     if trials > len(split_set.trials):
         raise ProtocolError(
             f"the protocol asks for {trials} trials but {split_set.origin} holds {len(split_set.trials)}"
