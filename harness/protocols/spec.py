@@ -96,6 +96,8 @@ class TrainingOption(_Strict):
 
     description: str
     sources: tuple[TrainSource, ...]
+    replaces_sources: bool = False
+    """True for a separate training stage (pre-training): the option's sources replace the leg's."""
 
 
 class LegSpec(_Strict):

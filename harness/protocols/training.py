@@ -142,18 +142,24 @@ def with_training_options(protocol: ProtocolSpec, leg: LegSpec, options: Sequenc
     if not options:
         return leg
     extra = []
+    base = leg.train
     for name in options:
         if name not in protocol.training_options:
             known = ", ".join(protocol.training_options) or "none"
             raise ConfigError(
                 f"protocol {protocol.name!r} has no training option {name!r} (its options: {known})"
             )
-        extra.extend(protocol.training_options[name].sources)
-    names = {s.dataset for s in leg.train}
+        option = protocol.training_options[name]
+        if option.replaces_sources:
+            if len(options) > 1:
+                raise ConfigError(f"training option {name!r} is a separate training stage: give it alone")
+            return leg.model_copy(update={"train": option.sources})
+        extra.extend(option.sources)
+    names = {s.dataset for s in base}
     dup = sorted(s.dataset for s in extra if s.dataset in names)
     if dup:
         raise ConfigError(f"protocol {protocol.name!r} leg {leg.name!r} already trains on {', '.join(dup)}")
-    return leg.model_copy(update={"train": (*leg.train, *extra)})
+    return leg.model_copy(update={"train": (*base, *extra)})
 
 
 def training_set_for_leg(
