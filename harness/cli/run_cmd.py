@@ -45,6 +45,16 @@ def print_outcomes(outcomes, title: str) -> None:
         ]
         table.add_row(record.protocol.leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
     out.print(table)
+    from harness.protocols.averages import legs_average
+
+    average = (
+        legs_average([o.record for o in outcomes], outcomes[0].record.protocol.name) if outcomes else None
+    )
+    if average:
+        cells = ", ".join(
+            f"{k} {100 * average[k]:.1f}" for k in ("R1", "R5", "R10", "mAP", "mINP") if k in average
+        )
+        out.print(f"average over the {len(outcomes)} legs: {cells}", highlight=False)
     for outcome in outcomes:
         flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
         out.print(f"result: {outcome.path}{flags}", highlight=False)

@@ -148,3 +148,15 @@ def dataset_label(name: str) -> str:
     from harness.data.registry import DATASETS
 
     return DATASETS.get(name).title
+
+
+def reference_label(token: str) -> str:
+    """Display text of a reported dataset reference: ``msmt17[all]`` -> ``MSMT17 (all parts)``,
+    ``cuhk03-np-labeled|cuhk03-np-detected`` -> ``CUHK03-NP (labeled) or CUHK03-NP (detected)``."""
+    if token == AVERAGE_TARGET:
+        return "Average"
+    ref = parse_dataset(token)
+    text = " or ".join(dataset_label(n) for n in ref.names)
+    if ref.full:
+        return f"{text} (all parts)"
+    return f"{text} ({'+'.join(sorted(ref.parts))})" if ref.parts else text

@@ -49,3 +49,18 @@ def test_cli_records_the_chosen_parameters(cli, tiny_world, tmp_path) -> None:
     text = cli.invoke(app, [*text_args, "--out", str(tmp_path / "c")])
     assert text.exit_code == 2 and "image-query legs" in text.output
     assert json.dumps(b.conventions["rerank"])  # the parameters are kept in the record
+
+
+def test_p1_prints_and_computes_the_four_target_average(cli, tiny_world, tmp_path) -> None:
+    from harness.cli.app import app
+    from harness.protocols.averages import legs_average
+    from harness.results.io import iter_record_paths, read_record
+
+    args = ["run", "-p", "p1", "-m", "hsv-hist", "--data-root", str(tiny_world), "--out", str(tmp_path)]
+    result = cli.invoke(app, [*args, "--device", "cpu", "--no-progress", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    records = [read_record(p) for p in iter_record_paths(tmp_path)]
+    average = legs_average(records, "p1")
+    assert average["R1"] == pytest.approx(sum(r.metrics["R1"] for r in records) / 4)
+    assert f"average over the 4 legs: R1 {100 * average['R1']:.1f}" in result.output
+    assert legs_average(records[:3], "p1") is None  # every leg is needed

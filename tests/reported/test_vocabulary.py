@@ -111,3 +111,14 @@ def test_equivalent_legs_share_a_cell() -> None:
         kind="comparison",
     )
     assert ms.runs == (("single", "msmt17"), ("cross", "MS-MS")) and ms.settings.rerank == (20, 6, 0.3)
+
+
+def test_reference_labels_for_display() -> None:
+    from harness.reported.vocabulary import reference_label
+
+    assert reference_label("msmt17[all]") == "MSMT17 (all parts)"
+    assert reference_label("msmt17[train;val]") == "MSMT17 (train+val)"
+    assert (
+        reference_label("cuhk03-np-labeled|cuhk03-np-detected")
+        == "CUHK03-NP (labeled) or CUHK03-NP (detected)"
+    )
