@@ -473,7 +473,7 @@ def _measured_columns(
             continue
         used.extend(hits)
         nonrep = any(m.nonreportable for m in hits)
-        title = f"{method} (measured)"
+        title = f"{method} (measured){NONREPORTABLE_MARK if nonrep else ''}"
         for metric, label in metrics:
             info = METRICS[metric]
             columns.append(Column((title, label), metric, info.higher_is_better, measured_method=method))
@@ -483,8 +483,7 @@ def _measured_columns(
             )
             for row, found in zip(all_rows, per_row, strict=True):
                 hit = found.get(metric)
-                text = (_fmt(hit[0], decimals) + (NONREPORTABLE_MARK if nonrep else "")) if hit else MISSING
-                row.cells.append(Cell([Part(text, hit[0]) if hit else Part(MISSING)]))
+                row.cells.append(Cell([Part(_fmt(hit[0], decimals), hit[0]) if hit else Part(MISSING)]))
         for col in columns[-len(metrics) :]:
             col.reportable = not nonrep
     return list(dict.fromkeys(used)), idents
