@@ -132,9 +132,9 @@ def _run_leg(
     from harness.engine.lazy import open_leg_method
     from harness.engine.session import combine_roles, drop_paths, record_phase
     from harness.metrics import evaluate_features
-    from harness.protocols.run_settings import scoring_options, with_run_settings
+    from harness.protocols.run_settings import with_run_settings
 
-    evaluation = with_run_settings(protocol.evaluation_for(leg), options.rerank)
+    evaluation = with_run_settings(protocol.evaluation_for(leg), options.rerank, options.aqe)
     timings: dict[str, float | None] = {"load_method": None}
     # the network is built only if an embedding has to be computed (see harness.engine.lazy)
     method, eager_load_s = open_leg_method(
@@ -217,8 +217,9 @@ def _run_leg(
                     normalize=evaluation.normalize,
                     max_rank=evaluation.max_rank,
                     junk=evaluation.junk,
+                    rerank=evaluation.rerank,
+                    aqe=evaluation.aqe,
                     denominator=evaluation.denominator,
-                    **scoring_options(evaluation, options.rerank, options.aqe),
                 )
             )
         except MetricError as exc:  # e.g. no query has a gallery match left: name the leg and data

@@ -3,8 +3,10 @@
 ``--rerank`` alone means k-reciprocal re-ranking with the published defaults (k1=20, k2=6,
 lambda=0.3); ``--rerank k1=20,k2=6,lambda=0.3`` sets them. ``--aqe`` alone means fast-reid's
 average query expansion defaults (qe_times=1, qe_k=5, alpha=3.0); ``--aqe qe_k=10`` sets them. The
-chosen parameters are validated by the metrics code and written to the record (its evaluation
-block and ``conventions``), so a re-ranked result is never mistaken for a plain one.
+chosen parameters are validated by the metrics code and become the leg's evaluation settings
+(``rerank`` / ``aqe`` of :class:`harness.protocols.spec.EvaluationSpec`, which a protocol file may
+also set), so the record's ``protocol.evaluation`` and ``conventions`` carry them and a re-ranked
+result is never mistaken for a plain one.
 """
 
 from __future__ import annotations
@@ -66,15 +68,12 @@ def _params_class(option: str):
     raise ConfigError(f"unknown scoring option {option!r}")  # pragma: no cover
 
 
-def scoring_options(evaluation, rerank: dict | None, aqe: dict | None) -> dict[str, Any]:
-    """Keyword arguments of :func:`harness.metrics.evaluate_features` for a leg: the protocol's
-    re-ranking unless ``--rerank`` was given (its parameters, ``{}`` = defaults), and ``--aqe``."""
-    return {
-        "rerank": (rerank or True) if rerank is not None else evaluation.rerank,
-        "aqe": (aqe or True) if aqe is not None else None,
-    }
-
-
-def with_run_settings(evaluation, rerank: dict | None):
-    """The leg's evaluation settings as recorded: ``rerank: true`` when ``--rerank`` was given."""
-    return evaluation.model_copy(update={"rerank": True}) if rerank is not None else evaluation
+def with_run_settings(evaluation, rerank: dict | None, aqe: dict | None):
+    """The leg's evaluation settings with ``--rerank`` / ``--aqe`` applied (``{}``: the defaults,
+    written ``true``); the scorer and the record both read them from here."""
+    update: dict[str, Any] = {}
+    if rerank is not None:
+        update["rerank"] = rerank or True
+    if aqe is not None:
+        update["aqe"] = aqe or True
+    return type(evaluation).model_validate({**evaluation.model_dump(), **update}) if update else evaluation

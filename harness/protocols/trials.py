@@ -42,6 +42,7 @@ def split_set_for(read: DatasetRead, name: str) -> SplitSet:
 
     published = find_published(read)
     if published is not None:
+        _check_listed(read, published)
         return published
     if read.synthetic:
         recorded = read.found.synthetic["datasets"][read.manifest.name].get("splits")
@@ -55,6 +56,21 @@ def split_set_for(read: DatasetRead, name: str) -> SplitSet:
 
     official = get_reader(read.manifest.name).official_splits(read.found)
     return official if official is not None else frozen_splits(name)
+
+
+def _check_listed(read: DatasetRead, split_set: SplitSet) -> None:
+    """The trials built from a published file's ids must be the images the file lists."""
+    from pathlib import Path
+
+    for n, (query, gallery) in enumerate(split_set.listed):
+        built = trial_test_set(read, split_set, n)
+        for role, mine, theirs in (("query", built.query, query), ("gallery", built.gallery, gallery)):
+            differ = sorted(theirs ^ {it.path for it in mine})
+            if differ:
+                raise DataError(
+                    f"{split_set.origin} split {n}: its {role} differs from the harness's rule for "
+                    f"{read.manifest.name} at {Path(differ[0]).name} ({len(differ)} image(s) differ)"
+                )
 
 
 def _by_pid(manifest: Manifest, part: str) -> dict[int, list[Item]]:

@@ -64,3 +64,21 @@ def test_p1_prints_and_computes_the_four_target_average(cli, tiny_world, tmp_pat
     assert average["R1"] == pytest.approx(sum(r.metrics["R1"] for r in records) / 4)
     assert f"average over the 4 legs: R1 {100 * average['R1']:.1f}" in result.output
     assert legs_average(records[:3], "p1") is None  # every leg is needed
+
+
+def test_a_protocol_file_may_set_rerank_parameters(tmp_path) -> None:
+    from harness.errors import ProtocolError
+    from harness.protocols.spec import load_protocol_file
+
+    text = (
+        "name: rr\nversion: 1\ntitle: t\n"
+        "evaluation: {rerank: {k1: 10, k2: 3, lambda_value: 0.2}, aqe: true}\n"
+        "legs:\n  - {name: m, test: {dataset: market1501}}\n"
+    )
+    path = tmp_path / "rr.yaml"
+    path.write_text(text)
+    spec = load_protocol_file(path)
+    assert spec.evaluation.rerank == {"k1": 10, "k2": 3, "lambda_value": 0.2} and spec.evaluation.aqe is True
+    path.write_text(text.replace("k1: 10", "k1: 0"))
+    with pytest.raises(ProtocolError, match="rerank: k1 and k2 must be positive integers"):
+        load_protocol_file(path)
