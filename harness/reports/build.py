@@ -371,13 +371,16 @@ def _fill_row(src: _Source, idents: dict[Slot, CellIdentity], candidates: list[M
     layout = src.meta.layout
     values: list[list[float | None]] = []
     hits: list[Measured] = []
+    sources: dict[Slot, tuple[str, str]] = {}  # (column, part) -> (record path, metric)
     for j, col in enumerate(layout.columns):
         part_values: list[float | None] = []
         for k in range(max(1, len(col.split_settings))):
             ident = idents.get((j, k))
-            found = _find(candidates, ident, col.match.get("metric")) if ident is not None else None
+            metric = col.match.get("metric")
+            found = _find(candidates, ident, metric) if ident is not None else None
             if found:
                 hits.append(found[1])
+                sources[(j, k)] = (found[1].path, str(metric))
             part_values.append(found[0] if found else None)
         values.append(part_values)
     for j, col in enumerate(layout.columns):
@@ -393,7 +396,14 @@ def _fill_row(src: _Source, idents: dict[Slot, CellIdentity], candidates: list[M
             if members and len(members) == len(col.average_of) and all(v is not None for v in members):
                 values[j][k] = sum(members) / len(members)  # type: ignore[arg-type]
     cells = [
-        Cell([Part(_fmt(v, _decimals_for(src, j)), v) if v is not None else Part(MISSING) for v in vals])
+        Cell(
+            [
+                Part(_fmt(v, _decimals_for(src, j)), v, None, *sources.get((j, k), (None, None)))
+                if v is not None
+                else Part(MISSING)
+                for k, v in enumerate(vals)
+            ]
+        )
         if any(v is not None for v in vals)
         else Cell([Part(MISSING)])
         for j, vals in enumerate(values)
@@ -483,7 +493,8 @@ def _measured_columns(
             )
             for row, found in zip(all_rows, per_row, strict=True):
                 hit = found.get(metric)
-                row.cells.append(Cell([Part(_fmt(hit[0], decimals), hit[0]) if hit else Part(MISSING)]))
+                part = Part(_fmt(hit[0], decimals), hit[0], None, hit[1].path, metric) if hit else None
+                row.cells.append(Cell([part or Part(MISSING)]))
         for col in columns[-len(metrics) :]:
             col.reportable = not nonrep
     return list(dict.fromkeys(used)), idents
