@@ -21,7 +21,6 @@ its leg, and the setting says which trained model the paper's row is.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -51,11 +50,14 @@ class Settings:
     aqe: tuple[int, int, float] | None = None
     flip: bool = False
     mask_ratio: float | None = None
+    other: tuple[str, ...] = ()
+    """Any other evaluation setting that is not the default, as the record identity's slug parts
+    (``cosine``: a distance other than the protocol's; ``unk0.3``: another text-mask strategy)."""
 
     def differences(self, other: Settings) -> list[tuple[str, Any, Any]]:
         """``(field, mine, other's)`` for each setting that differs."""
         out = []
-        for name in ("rerank", "aqe", "flip", "mask_ratio"):
+        for name in ("rerank", "aqe", "flip", "mask_ratio", "other"):
             a, b = getattr(self, name), getattr(other, name)
             if name == "mask_ratio" and a is not None and b is not None and math.isclose(a, b, abs_tol=1e-9):
                 continue
@@ -73,6 +75,7 @@ class Settings:
             bits.append("flip")
         if self.mask_ratio is not None:
             bits.append(f"mask ratio {self.mask_ratio:g}")
+        bits.extend(self.other)
         return ", ".join(bits) or "defaults"
 
 
@@ -140,6 +143,9 @@ class RunIdentity:
     settings: Settings
     target: str = ""
     """The record's test dataset (registry name)."""
+    model_tag: str = ""
+    """What tells this record's model apart from the method's default one (a precision other than
+    the card's, a checkpoint other than the card's): measured rows are per method and tag."""
     record_leg: str = ""
     """The record's own leg name (``cuhk-pedes@mask0.3`` for the ``cuhk-pedes`` leg at ratio 0.3)."""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
@@ -254,74 +260,34 @@ def cell_identity(line: dict[str, str] | Any, *, kind: str, where: str = "") -> 
 # --- record -> run identity -----------------------------------------------------------------------
 
 
-def _params(block: Any, keys: tuple[str, ...]) -> tuple | None:
-    if not block:
-        return None
-    if isinstance(block, dict):
-        try:
-            return tuple(type_(block[k]) for k, type_ in zip(keys, (int, int, float), strict=True))
-        except KeyError:
-            return None
-    return None
+_OWN_PARTS = ("rerank", "aqe", "flip", "mask")
 
 
 def run_identity(record) -> RunIdentity:
-    """A record's protocol, registry leg and settings (``settings`` block when present, else the
-    schema-1 places: ``conventions.rerank`` / ``conventions.aqe``, ``engine.settings.tta``, the
-    text-mask ratio in ``protocol.test.text_mask``)."""
-    settings_block = getattr(record, "settings", None)
-    block = settings_block.model_dump() if hasattr(settings_block, "model_dump") else (settings_block or {})
-    conventions = record.conventions or {}
-    rerank_src = block.get("rerank", conventions.get("rerank"))
-    aqe_src = block.get("aqe", conventions.get("aqe"))
-    rerank = _params(rerank_src, ("k1", "k2", "lambda_value"))
-    if rerank is None and record.protocol.evaluation.get("rerank") is True:
-        rerank = RERANK_DEFAULTS
-    aqe = _params(aqe_src, ("qe_times", "qe_k", "alpha"))
-    tta = ((record.engine or {}).get("settings") or {}).get("tta", "none")
-    flip = bool(block.get("flip", tta not in (None, "none")))
-    ratio = block.get("mask_ratio") if "mask_ratio" in block else record_mask_ratio(record)
+    """A record's protocol, registry leg and settings, read from its typed ``settings`` block (the
+    record identity of :mod:`harness.results.identity`)."""
+    from harness.results.identity import evaluation_parts, weights_parts
+
+    s = record.settings
+    rerank = (s.rerank.k1, s.rerank.k2, float(s.rerank.lambda_value)) if s.rerank else None
+    aqe = (s.aqe.qe_times, s.aqe.qe_k, float(s.aqe.alpha)) if s.aqe else None
+    mask = s.text_mask
+    ratio = float(mask.ratio) if mask is not None else None
+    dtype = s.dtype if s.method_dtype is not None and s.dtype != s.method_dtype else None
+    parts = evaluation_parts(s, record.protocol.evaluation)
+    other = tuple(p for p in parts if p != dtype and not p.startswith(_OWN_PARTS))  # unk0.3: not "mask"
+    weights = [p for p in weights_parts(s, record.method.weights) if p != "random-init"]  # † marks it
+    tag = [dtype, *weights] if dtype else weights
     leg = record.protocol.leg
-    base = leg.split("@", 1)[0] if ratio is not None or "@" in leg else leg
     return RunIdentity(
         protocol=record.protocol.name,
         version=record.protocol.version,
-        leg=base,
-        settings=Settings(rerank=rerank, aqe=aqe, flip=flip, mask_ratio=ratio),
-        target=str(record.protocol.test.get("dataset", "")),
+        leg=leg.split("@", 1)[0],
+        settings=Settings(rerank=rerank, aqe=aqe, flip=bool(s.flip), mask_ratio=ratio, other=other),
+        target=record.protocol.test.dataset,
+        model_tag="+".join(tag),
         record_leg=leg,
     )
-
-
-_RATIO_KEYS = ("mask_ratio", "ratio")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
-
-
-def record_mask_ratio(record) -> float | None:
-    """The text-mask ratio of a ``textmask`` record (None for other protocols).
-
-    Looked up as ``ratio`` in ``protocol.test.text_mask`` (what ``harness run -p textmask`` writes),
-    as ``mask_ratio``/``ratio`` in ``protocol.test`` or ``protocol.evaluation``, else as the last
-    number in the leg name (``cuhk-pedes@mask0.3`` -> 0.3; a number above 1 is a percent: ``m30``
-    -> 0.3).
-    """
-    if record.protocol.name != "textmask":
-        return None
-    text_mask = record.protocol.test.get("text_mask")
-    if isinstance(text_mask, dict) and text_mask.get("ratio") is not None:
-        return float(text_mask["ratio"])
-    for block in (record.protocol.test, record.protocol.evaluation):
-        for key in _RATIO_KEYS:
-            if key in block and block[key] is not None:
-                return float(block[key])
-    numbers = _NUMBER.findall(record.protocol.leg)
-    if not numbers:
-        raise ResultError(
-            f"textmask record leg {record.protocol.leg!r}: no mask ratio in protocol.test, "
-            "protocol.evaluation or the leg name"
-        )
-    value = float(numbers[-1])
-    return value / 100 if value > 1 else value
 
 
 # --- matching -------------------------------------------------------------------------------------
@@ -366,7 +332,7 @@ def _show(value: Any) -> str:
     if value is None:
         return "off"
     if isinstance(value, tuple):
-        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) or "none"
     return str(value)
 
 

@@ -235,6 +235,12 @@ def _identities(src: _Source, where: str) -> dict[int, dict[Slot, CellIdentity]]
     return out
 
 
+def _row_method(m: Measured) -> str:
+    """A measured row's method: the method label, plus what tells its model apart (``mine [bf16]``)."""
+    tag = m.identity.model_tag if m.identity is not None else ""
+    return f"{m.method} [{tag}]" if tag else m.method
+
+
 def _metric_value(m: Measured, metric: str) -> float | None:
     """A record's value of ``metric`` in the table's unit (percent, M params, GFLOPs, seconds)."""
     if metric in m.metrics:
@@ -325,7 +331,7 @@ def _measured_rows(
     idents = _identities(src, where)
     by_method: dict[str, list[Measured]] = defaultdict(list)
     for m in measured:
-        by_method[m.method].append(m)
+        by_method[_row_method(m)].append(m)
     used: list[Measured] = []
     spec_rows = iter(layout.rows)
     for group in groups:
@@ -461,7 +467,7 @@ def _measured_columns(
             metrics.append((metric, col.header[-1]))
     by_method: dict[str, list[Measured]] = defaultdict(list)
     for m in measured:
-        by_method[m.method].append(m)
+        by_method[_row_method(m)].append(m)
     spec_rows = [spec.row for spec in layout.rows]
     all_rows = [r for g in groups for r in g.rows]
     used: list[Measured] = []
