@@ -43,12 +43,17 @@ def test_cli_records_the_chosen_parameters(cli, tiny_world, tmp_path) -> None:
         assert result.exit_code == 0, result.output
     [a] = [read_record(p) for p in iter_record_paths(tmp_path / "a")]
     [b] = [read_record(p) for p in iter_record_paths(tmp_path / "b")]
-    assert a.protocol.evaluation["rerank"] is True and run_identity(a).settings.rerank == (20, 6, 0.3)
+    assert a.protocol.evaluation.rerank is True and run_identity(a).settings.rerank == (20, 6, 0.3)
     assert run_identity(b).settings.rerank == (10, 6, 0.5) and run_identity(b).settings.aqe == (1, 5, 3.0)
     text_args = ["run", "-p", "t2i", "-m", "attr-match", "--data-root", str(tiny_world), "--rerank"]
     text = cli.invoke(app, [*text_args, "--out", str(tmp_path / "c")])
     assert text.exit_code == 2 and "image-query legs" in text.output
-    assert json.dumps(b.conventions["rerank"])  # the parameters are kept in the record
+    assert b.settings.rerank.k1 == 10 and b.settings.aqe.qe_k == 5  # the record's settings block
+    assert json.dumps(b.conventions["rerank"])  # and the evaluator's conventions
+    from harness.results.identity import record_key
+
+    assert record_key(a).leg_label == "market1501+rerank"  # the path carries the settings
+    assert record_key(b).leg_label == "market1501+rerank-10-6-0.5+aqe"
 
 
 def test_p1_prints_and_computes_the_four_target_average(cli, tiny_world, tmp_path) -> None:
