@@ -45,12 +45,8 @@ class Row:
     group: str | None
     method: str
     tag: str
-    columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    """header level 0 -> per part: (settings folder, "protocol/leg")."""
-
-
-def plain(**cols: str) -> dict[str, list[tuple[str, str]]]:
-    return {k.replace("_", "-"): [("plain", v)] for k, v in cols.items()}
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    """header level 0 -> per part: the record's "protocol/leg[+settings]"."""
 
 
 C3, M, MS = "CUHK03-NP", "Market-1501", "MSMT17"
@@ -63,7 +59,7 @@ def _t2i_rows() -> list[Row]:
         cols = {}
         for test_label, test in sets.items():
             run = f"t2i/{train}" if test == train else f"t2i-cross/{train}_to_{test}"
-            cols[f"Test on {test_label}"] = [("plain", run)]
+            cols[f"Test on {test_label}"] = [run]
         rows.append(Row(None, A, f"train {train_label}", cols))
     return rows
 
@@ -73,18 +69,18 @@ def _dtta_rows(with_rerank: bool) -> list[Row]:
     for protocol in ("single", "jmcm"):
         cols = {}
         for header, leg in ((M, "market1501"), ("CUHK03-labeled", "cuhk03-labeled"), (MS, "msmt17")):
-            parts = [("plain", f"{protocol}/{leg}")]
+            parts = [f"{protocol}/{leg}"]
             if with_rerank:
-                parts.append(("rerank", f"{protocol}/{leg}"))
+                parts.append(f"{protocol}/{leg}+rerank")
             cols[header] = parts
         rows.append(Row(None, H, protocol, cols))
     return rows
 
 
 def _cross_block(group: str, src: str, c3: str, m: str, ms: str | None, c3_header: str) -> Row:
-    cols = {c3_header: [("plain", c3)], M: [("plain", m)]}
+    cols = {c3_header: [c3], M: [m]}
     if ms:
-        cols[MS] = [("plain", ms)]
+        cols[MS] = [ms]
     return Row(group, H, "", cols)
 
 
@@ -99,7 +95,7 @@ def _cross_rows(c3_header: str, groups: tuple[str, str, str, str]) -> list[Row]:
 
 
 def _ms_c3_only() -> list[Row]:
-    return [Row(None, H, "", {C3: [("plain", "cross/MS-C3")]})]
+    return [Row(None, H, "", {C3: ["cross/MS-C3"]})]
 
 
 EXPECTED: dict[str, list[Row]] = {
@@ -110,7 +106,7 @@ EXPECTED: dict[str, list[Row]] = {
             A,
             "",
             {
-                h: [("plain", "t2i/cuhk-pedes")]
+                h: ["t2i/cuhk-pedes"]
                 for h in ("Parameters (M)", "FLOPs (G)", "Inference Time (s)", "R (%)", "mAP (%)")
             },
         )
@@ -120,7 +116,7 @@ EXPECTED: dict[str, list[Row]] = {
             None,
             H,
             "",
-            {M: [("plain", "cross/D-M")], "CUHK03": [("plain", "cross/D-C3")], MS: [("plain", "cross/D-MS")]},
+            {M: ["cross/D-M"], "CUHK03": ["cross/D-C3"], MS: ["cross/D-MS"]},
         )
     ],
     "dmf-t2": _cross_rows("CUHK03", ("Market-1501", "MSMT17", "$MSMT17_{all}$", "RandPerson")),
@@ -128,13 +124,13 @@ EXPECTED: dict[str, list[Row]] = {
     "dtta-t2": _dtta_rows(with_rerank=True),
     "dtta-t3": _dtta_rows(with_rerank=False),
     "retext-t2": [
-        Row(None, H, "train MSMT17", {C3: [("plain", "cross/MS-C3")], M: [("plain", "cross/MS-M")]}),
-        Row(None, H, "train SYNTH-PEDES", {C3: [("plain", "cross/SP-C3")], M: [("plain", "cross/SP-M")]}),
+        Row(None, H, "train MSMT17", {C3: ["cross/MS-C3"], M: ["cross/MS-M"]}),
+        Row(None, H, "train SYNTH-PEDES", {C3: ["cross/SP-C3"], M: ["cross/SP-M"]}),
         Row(
             None,
             H,
             "train MSMT17 + SYNTH-PEDES",
-            {C3: [("plain", "cross/MS+SP-C3")], M: [("plain", "cross/MS+SP-M")]},
+            {C3: ["cross/MS+SP-C3"], M: ["cross/MS+SP-M"]},
         ),
     ],
     "retext-t3": _ms_c3_only(),
@@ -146,14 +142,14 @@ EXPECTED: dict[str, list[Row]] = {
             H,
             "",
             {
-                "M+MS+CS → C3": [("plain", f"p{n}/C3")],
-                "M+CS+C3 → MS": [("plain", f"p{n}/MS")],
-                "MS+CS+C3 → M": [("plain", f"p{n}/M")],
+                "M+MS+CS → C3": [f"p{n}/C3"],
+                "M+CS+C3 → MS": [f"p{n}/MS"],
+                "MS+CS+C3 → M": [f"p{n}/M"],
             },
         )
         for n in (2, 3)
     ],
-    "retext-t7": [Row(None, H, "", {C3: [("plain", "cross/MS-C3")], M: [("plain", "cross/MS-M")]})],
+    "retext-t7": [Row(None, H, "", {C3: ["cross/MS-C3"], M: ["cross/MS-M"]})],
     "retext-t8": _ms_c3_only(),
     "retext-t9": _ms_c3_only(),
     "retext-t10": _ms_c3_only(),
@@ -162,10 +158,10 @@ EXPECTED: dict[str, list[Row]] = {
 """dgcmia-t2 (columns are methods) is tested on its own below."""
 
 
-def _expected_value(runs: PaperRuns, method: str, sub: str, run: str, metric: str) -> tuple[float, str]:
+def _expected_value(runs: PaperRuns, method: str, run: str, metric: str) -> tuple[float, str]:
     """The value a cell must hold (table units) and the record's path relative to the results root."""
     protocol, leg = run.split("/", 1)
-    path = runs.record(sub, method, protocol, leg)
+    path = runs.record(method, protocol, leg)
     record = json.loads(path.read_text())
     cost = record.get("cost") or {}
     if metric == "params_M":
@@ -213,8 +209,8 @@ def test_measured_cells_hold_their_record(name: str, paper_runs: PaperRuns) -> N
                 assert cell.text == "—", (name, col.header, cell.text)
                 continue
             assert len(cell.parts) == len(runs), (name, col.header)
-            for part, (sub, run) in zip(cell.parts, runs, strict=True):
-                value, source = _expected_value(paper_runs, want.method, sub, run, metric)
+            for part, run in zip(cell.parts, runs, strict=True):
+                value, source = _expected_value(paper_runs, want.method, run, metric)
                 assert part.value == value, (name, col.header, run, part.value, value)
                 sources.add(source)
             averages.setdefault(metric, []).append(cell.parts[0].value)
@@ -275,29 +271,33 @@ def test_dgcmia_t2_measured_columns_hold_each_mask_ratio(paper_runs: PaperRuns) 
     for group in table.groups:
         for row in group.rows:
             ratio = row.label[-1]
-            run = f"textmask/{legs[group.label or row.label[0]]}@mask{float(ratio):g}"
+            run = f"textmask/{legs[group.label or row.label[0]]}+mask{float(ratio):g}"
             for j, col in added:
-                value, _ = _expected_value(paper_runs, A, "plain", run, col.metric)
+                value, _ = _expected_value(paper_runs, A, run, col.metric)
                 assert row.cells[j].parts[0].value == value, (run, col.metric)
 
 
 def test_records_that_fill_no_cell_say_why(paper_runs: PaperRuns) -> None:
     table = build_table("dtta-t2", load_measured(paper_runs.root), allow_nonreportable=True)
-    lines = {line.split(" (", 1)[0]: line for line in table.unplaced}
-    aqe = next(v for k, v in lines.items() if k == "hsv-hist single/market1501" and "aqe" in v)
+    aqe = next(line for line in table.unplaced if "market1501+aqe.json" in line)
     assert "settings.aqe: record 1,5,3, cell wants off" in aqe
-    k10 = next(line for line in table.unplaced if "rerank-k10" in line)
+    k10 = next(line for line in table.unplaced if "msmt17+rerank-10-6-0.3.json" in line)
     assert "settings.rerank: record 10,6,0.3, cell wants" in k10
     p2 = next(line for line in table.unplaced if "hsv-hist p2/M " in line)
     assert "protocol: record p2, cell wants" in p2 and "Market-1501" in p2
-    # the cross records equivalent to single legs (M-M, MS-MS) are not "unplaced" noise when a single
-    # record already fills the cell: they are listed too, as filling no further cell
-    assert not any("single/market1501 (plain/" in line for line in table.unplaced)
 
 
 def test_no_record_lands_in_another_settings_cell(paper_runs: PaperRuns) -> None:
-    """The re-ranked, AQE and k1=10 runs differ from the plain ones: each part shows its own record."""
+    """One results folder holds plain, re-ranked, AQE and k1=10 records of the same legs: each
+    part shows its own record, and the AQE / k1=10 records fill nothing."""
     table = build_table("dtta-t2", load_measured(paper_runs.root), allow_nonreportable=True)
     [(_, single), (_, jmcm)] = _measured_rows(table)
-    assert all("aqe/" not in s and "rerank-k10/" not in s for s in single.sources + jmcm.sources)
-    assert {s.split("/", 1)[0] for s in single.sources} == {"plain", "rerank"}
+    assert all("aqe" not in s and "rerank-10" not in s for s in single.sources + jmcm.sources)
+    assert sorted(single.sources) == [
+        "hsv-hist/single/cuhk03-labeled+rerank.json",
+        "hsv-hist/single/cuhk03-labeled.json",
+        "hsv-hist/single/market1501+rerank.json",
+        "hsv-hist/single/market1501.json",
+        "hsv-hist/single/msmt17+rerank.json",
+        "hsv-hist/single/msmt17.json",
+    ]
