@@ -138,17 +138,24 @@ def run_command(
     on_bad_image: str = typer.Option(
         "error", "--on-bad-image", help="error: stop at an undecodable image; skip: leave it out and list it."
     ),
+    convention: str = typer.Option(
+        "method",
+        "--convention",
+        help="method: score with the method's own distance and feature normalisation (its card); "
+        "common: the protocol's, the same for every method.",
+    ),
 ) -> None:
     """Evaluate METHOD on every leg of PROTOCOL (or the --leg ones) and write one JSON per leg."""
     from harness.errors import ConfigError
     from harness.methods import get_card
+    from harness.methods.convention import check_convention
     from harness.paths import data_root as resolve_data_root
     from harness.protocols import get_protocol
     from harness.protocols.run_settings import parse_params
     from harness.runner import RunOptions, run_protocol
 
     spec = get_protocol(protocol)
-    get_card(method)  # unknown names fail before anything else
+    get_card(method), check_convention(convention)  # unknown names fail before any work
     rerank_params, aqe_params = parse_params(rerank, "--rerank"), parse_params(aqe, "--aqe")
     if (rerank_params is not None or aqe_params is not None) and any(
         lg.test.query_modality == "text" for lg in spec.legs if not leg or lg.name in leg
@@ -178,6 +185,7 @@ def run_command(
         cache_chunk_rows=cache_chunk_rows,
         rerank=rerank_params,
         aqe=aqe_params,
+        convention=convention,
     )
     with progress_bars(not no_progress) as hook:
         try:

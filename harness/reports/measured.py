@@ -45,6 +45,8 @@ class Measured:
     """Std over trials or repeats, in display units."""
     world: dict | None = None
     """The synthetic world ``{scale, seed}`` of the test data (None for real data or older records)."""
+    kind: str = "image"
+    """``image`` or ``text`` (caption queries): the metric registry's leg kinds."""
     identity: RunIdentity | None = None
     """Protocol, registry leg and settings: what a paper-table cell is matched on
     (:mod:`harness.reported.cells`)."""
@@ -134,6 +136,7 @@ def from_record(record: ResultRecord, path: Path | str, display_path: str | None
         setting_parts=tuple(evaluation_parts(record.settings, record.protocol.evaluation)),
         metrics_std=display_metrics(record.metrics_std),
         world=record.world.model_dump() if record.world else None,
+        kind=record.protocol.kind,
         identity=run_identity(record),
         display_path=display_path if display_path is not None else Path(path).name,
     )
