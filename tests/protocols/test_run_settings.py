@@ -43,7 +43,7 @@ def test_cli_records_the_chosen_parameters(cli, tiny_world, tmp_path) -> None:
         assert result.exit_code == 0, result.output
     [a] = [read_record(p) for p in iter_record_paths(tmp_path / "a")]
     [b] = [read_record(p) for p in iter_record_paths(tmp_path / "b")]
-    assert a.protocol.evaluation.rerank is True and run_identity(a).settings.rerank == (20, 6, 0.3)
+    assert a.settings.rerank is not None and run_identity(a).settings.rerank == (20, 6, 0.3)
     assert run_identity(b).settings.rerank == (10, 6, 0.5) and run_identity(b).settings.aqe == (1, 5, 3.0)
     text_args = ["run", "-p", "t2i", "-m", "attr-match", "--data-root", str(tiny_world), "--rerank"]
     text = cli.invoke(app, [*text_args, "--out", str(tmp_path / "c")])
