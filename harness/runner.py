@@ -81,6 +81,7 @@ def run_leg(
     """One leg: open -> read -> encode (every rank) -> score -> one record per query variant (rank 0)."""
     from harness.methods.convention import apply_convention, record_entries
     from harness.methods.registry import get_card
+    from harness.protocols.run_settings import with_run_settings
 
     source = query_source(protocol, leg)
     # scored with the method's own distance / normalisation (its card), or the protocol's under
@@ -89,6 +90,7 @@ def run_leg(
     evaluation, convention = apply_convention(
         get_card(method_name), protocol_evaluation, protocol.name, options.convention
     )
+    evaluation = with_run_settings(evaluation, options.rerank, options.aqe)  # --rerank / --aqe
     where = f"protocol {protocol.name!r} leg {leg.name!r}"
     try:
         source.scorer.check(evaluation)

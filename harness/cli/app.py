@@ -104,7 +104,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("list")(list_cmd.list_command)
-app.command("run")(run_cmd.run_command)
+app.command("run", cls=run_cmd.RunCommand)(run_cmd.run_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(report_cmd.report_command)
 app.command("check")(check_cmd.check_command)

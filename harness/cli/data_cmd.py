@@ -143,15 +143,23 @@ def manifest_command(
         None, "--data-root", help="Folder holding the datasets; default: $HARNESS_DATA."
     ),
     strict: bool = typer.Option(False, "--strict", help="Fail when a source's counts differ."),
+    training_option: list[str] = typer.Option(
+        None, "--training-option", help="Add a protocol's named extra sources (e.g. synthpedes); repeatable."
+    ),
 ) -> None:
     """Export the exact training set of a protocol leg (ids namespaced, test pids offset, junk out)."""
     from harness.paths import data_root as resolve_data_root
     from harness.protocols import get_protocol
-    from harness.protocols.training import export_training_set, shared_leg, training_set_for_leg
+    from harness.protocols.training import (
+        export_training_set,
+        shared_leg,
+        training_set_for_leg,
+        with_training_options,
+    )
     from harness.safepaths import refuse_overlap
 
     spec = get_protocol(protocol)
-    chosen = shared_leg(spec, leg)
+    chosen = with_training_options(spec, shared_leg(spec, leg), list(training_option or []))
     root = resolve_data_root(data_root)
     refuse_overlap(out_path, [root])  # a manifest never lands among the images it lists
     training = training_set_for_leg(spec, chosen, root, strict=strict)

@@ -24,6 +24,9 @@ def report_command(
     ),
     out_file: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
+    fillable: bool = typer.Option(
+        False, "--fillable", help="Which cells of each table a run can fill (Markdown), and why not."
+    ),
 ) -> None:
     """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""
     from harness.errors import ConfigError
@@ -32,6 +35,11 @@ def report_command(
     from harness.reports.names import table_names
     from harness.reports.render import FORMATS, render
 
+    if fillable:
+        from harness.reports.fillability import fillability_markdown
+
+        typer.echo(fillability_markdown(), nl=False)
+        return
     if list_tables:
         listing = Table("table", "label", "kind", "caption", title="Tables (harness report --table NAME)")
         for t in table_names():
@@ -44,15 +52,17 @@ def report_command(
         raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     measured = load_measured(with_measured) if with_measured else None
     built = build_table(table, measured, allow_nonreportable=allow_nonreportable)
-    if (
-        measured is not None
-        and not any(r.kind == "measured" for r in built.rows())
-        and not any(c.measured_method for c in built.columns)
-    ):
-        err.print(
-            f"[yellow]warning:[/] no record in {with_measured} matches a cell of {built.name} "
-            "(protocol, training sets, test dataset, metric and setting must agree)"
+    if measured is not None:
+        placed = any(r.kind == "measured" for r in built.rows()) or any(
+            c.measured_method for c in built.columns
         )
+        if not placed:
+            err.print(
+                f"[yellow]warning:[/] no record in {with_measured} fills a cell of {built.name}",
+                highlight=False,
+            )
+        for line in built.unplaced:
+            err.print(f"[dim]not placed:[/] {line}", highlight=False)
     text = render(built, fmt)
     if out_file:
         from harness.atomic import same_first_line, write_owned

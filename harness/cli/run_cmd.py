@@ -7,10 +7,29 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from typer.core import TyperCommand
 
 from harness.cli.console import err, handle_errors, out, progress_bars
 
 DEFAULT_OUT = Path("harness-out")
+OPTIONAL_VALUE_OPTIONS = ("--rerank", "--aqe")
+"""Options whose parameters may be omitted (``--rerank`` alone means the defaults)."""
+
+
+class RunCommand(TyperCommand):
+    """``harness run``: ``--rerank`` / ``--aqe`` without ``key=value`` parameters mean the defaults."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        from harness.protocols.run_settings import DEFAULT
+
+        fixed: list[str] = []
+        for i, arg in enumerate(args):
+            fixed.append(arg)
+            if arg in OPTIONAL_VALUE_OPTIONS:
+                following = args[i + 1] if i + 1 < len(args) else None
+                if following is None or following.startswith("-") or "=" not in following:
+                    fixed.append(DEFAULT)
+        return super().parse_args(ctx, fixed)
 
 
 def print_outcomes(outcomes, title: str) -> None:
@@ -33,6 +52,16 @@ def print_outcomes(outcomes, title: str) -> None:
         leg = record_key(record).leg_label
         table.add_row(leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
     out.print(table)
+    from harness.protocols.averages import legs_average
+
+    average = (
+        legs_average([o.record for o in outcomes], outcomes[0].record.protocol.name) if outcomes else None
+    )
+    if average:
+        cells = ", ".join(
+            f"{k} {100 * average[k]:.1f}" for k in ("R1", "R5", "R10", "mAP", "mINP") if k in average
+        )
+        out.print(f"average over the {len(outcomes)} legs: {cells}", highlight=False)
     for outcome in outcomes:
         flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
         out.print(f"result: {outcome.path}{flags}", highlight=False)
@@ -94,6 +123,18 @@ def run_command(
     profile: bool = typer.Option(
         False, "--profile", help="Add params, FLOPs, latency and throughput to the record's cost block."
     ),
+    rerank: str = typer.Option(
+        None,
+        "--rerank",
+        metavar="[k1=20,k2=6,lambda=0.3]",
+        help="k-reciprocal re-ranking; alone: the defaults k1=20,k2=6,lambda=0.3.",
+    ),
+    aqe: str = typer.Option(
+        None,
+        "--aqe",
+        metavar="[qe_times=1,qe_k=5,alpha=3]",
+        help="Average query expansion (fast-reid); alone: the defaults qe_times=1,qe_k=5,alpha=3.",
+    ),
     on_bad_image: str = typer.Option(
         "error", "--on-bad-image", help="error: stop at an undecodable image; skip: leave it out and list it."
     ),
@@ -105,13 +146,21 @@ def run_command(
     ),
 ) -> None:
     """Evaluate METHOD on every leg of PROTOCOL (or the --leg ones) and write one JSON per leg."""
+    from harness.errors import ConfigError
     from harness.methods import get_card
     from harness.methods.convention import check_convention
     from harness.paths import data_root as resolve_data_root
     from harness.protocols import get_protocol
+    from harness.protocols.run_settings import parse_params
     from harness.runner import RunOptions, run_protocol
 
-    get_protocol(protocol), get_card(method), check_convention(convention)  # fail before any work
+    spec = get_protocol(protocol)
+    get_card(method), check_convention(convention)  # unknown names fail before any work
+    rerank_params, aqe_params = parse_params(rerank, "--rerank"), parse_params(aqe, "--aqe")
+    if (rerank_params is not None or aqe_params is not None) and any(
+        lg.test.query_modality == "text" for lg in spec.legs if not leg or lg.name in leg
+    ):
+        raise ConfigError("--rerank/--aqe apply to image-query legs; this protocol has text-query legs")
     options = RunOptions(
         data_root=resolve_data_root(data_root),
         out_dir=out_dir,
@@ -134,6 +183,8 @@ def run_command(
         on_bad_image=on_bad_image,
         profile=profile,
         cache_chunk_rows=cache_chunk_rows,
+        rerank=rerank_params,
+        aqe=aqe_params,
         convention=convention,
     )
     with progress_bars(not no_progress) as hook:

@@ -42,6 +42,7 @@ def report_command(
         allow_nonreportable=allow_nonreportable,
         out_file=None,
         list_tables=False,
+        fillable=False,
     )
     if plot is not None:
         base = plot.with_suffix("") if plot.suffix else plot

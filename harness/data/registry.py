@@ -44,3 +44,4 @@ DATASETS.register("ilids", "harness.data.ilids:QMULiLIDS", aliases=("qmul-ilids"
 DATASETS.register("randperson", "harness.data.randperson:RandPerson", aliases=("rand-person",))
 DATASETS.register("synthpedes", "harness.data.synthpedes:SynthPedes", aliases=("synth-pedes",))
 DATASETS.register("dukemtmc", "harness.data.dukemtmc:DukeMTMCreID", aliases=("duke", "dukemtmc-reid"))
+DATASETS.register("finegpr", "harness.data.finegpr:FineGPR", aliases=("fine-gpr",))

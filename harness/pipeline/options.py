@@ -41,6 +41,10 @@ class RunOptions:
     convention: str = "method"
     """Scoring convention (:mod:`harness.methods.convention`): ``method`` (the card's own distance
     and feature normalisation) or ``common`` (the protocol's, the same for every method)."""
+    rerank: dict | None = None
+    """``--rerank``: k-reciprocal parameters (``{}``: the defaults), or None for the protocol's setting."""
+    aqe: dict | None = None
+    """``--aqe``: average query expansion parameters (``{}``: the defaults), or None for the protocol's."""
 
     def engine_settings(self) -> EngineSettings:
         """The engine's share of these options (:class:`harness.engine.session.EngineSettings`)."""

@@ -109,6 +109,7 @@ def _evaluate(query: Side, gallery: Side, evaluation: EvaluationSpec) -> Retriev
         max_rank=evaluation.max_rank,
         junk=evaluation.junk,
         rerank=evaluation.rerank,
+        aqe=evaluation.aqe,
         denominator=evaluation.denominator,
     )
 

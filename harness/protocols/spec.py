@@ -28,10 +28,28 @@ class EvaluationSpec(_Strict):
     distance: Literal["cosine", "euclidean", "sqeuclidean"] = "euclidean"
     normalize: bool = True
     max_rank: int = Field(50, ge=1)
-    rerank: bool = False
+    rerank: bool | dict[str, int | float] = False
+    """k-reciprocal re-ranking: ``true`` (k1=20, k2=6, lambda_value=0.3) or those keys."""
+    aqe: bool | dict[str, int | float] = False
+    """Average query expansion (fast-reid): ``true`` (qe_times=1, qe_k=5, alpha=3) or those keys."""
     trials: int = Field(1, ge=1)
     denominator: Literal["valid", "all"] = "valid"
     """``all``: a query with no positive counts as 0 (IRRA's text-to-image convention)."""
+
+    @model_validator(mode="after")
+    def _check_params(self) -> EvaluationSpec:
+        from harness.errors import MetricError
+        from harness.metrics.aqe import AQEParams
+        from harness.metrics.rerank import RerankParams
+
+        for name, cls in (("rerank", RerankParams), ("aqe", AQEParams)):
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                try:
+                    cls.from_arg(value)
+                except MetricError as exc:
+                    raise ValueError(str(exc)) from None
+        return self
 
 
 class TextSpec(_Strict):
@@ -86,6 +104,19 @@ class TestSpec(_Strict):
     splits: str | None = None
 
 
+class TrainingOption(_Strict):
+    """Extra training sources a paper adds to every leg (``harness data manifest --training-option``).
+
+    An option changes only the exported training set, never the evaluation: a record of a model
+    trained with it is a record of the same leg (name the training in the method variant).
+    """
+
+    description: str
+    sources: tuple[TrainSource, ...]
+    replaces_sources: bool = False
+    """True for a separate training stage (pre-training): the option's sources replace the leg's."""
+
+
 class LegSpec(_Strict):
     name: str
     train: tuple[TrainSource, ...] = ()
@@ -108,6 +139,7 @@ class ProtocolSpec(_Strict):
     captions: str | None = None
     """Caption source attached to every dataset the protocol reads (training and test), e.g.
     ``cmdg``; see :mod:`harness.data.captions`. None: the datasets' own captions only."""
+    training_options: dict[str, TrainingOption] = Field(default_factory=dict)
     legs: tuple[LegSpec, ...]
 
     @model_validator(mode="after")

@@ -138,6 +138,31 @@ def shared_leg(protocol: ProtocolSpec, leg: str | None) -> LegSpec:
     return protocol.legs[0]
 
 
+def with_training_options(protocol: ProtocolSpec, leg: LegSpec, options: Sequence[str]) -> LegSpec:
+    """``leg`` with the sources of the protocol's named ``training_options`` appended (in order)."""
+    if not options:
+        return leg
+    extra = []
+    base = leg.train
+    for name in options:
+        if name not in protocol.training_options:
+            known = ", ".join(protocol.training_options) or "none"
+            raise ConfigError(
+                f"protocol {protocol.name!r} has no training option {name!r} (its options: {known})"
+            )
+        option = protocol.training_options[name]
+        if option.replaces_sources:
+            if len(options) > 1:
+                raise ConfigError(f"training option {name!r} is a separate training stage: give it alone")
+            return leg.model_copy(update={"train": option.sources})
+        extra.extend(option.sources)
+    names = {s.dataset for s in base}
+    dup = sorted(s.dataset for s in extra if s.dataset in names)
+    if dup:
+        raise ConfigError(f"protocol {protocol.name!r} leg {leg.name!r} already trains on {', '.join(dup)}")
+    return leg.model_copy(update={"train": (*base, *extra)})
+
+
 def training_set_for_leg(
     protocol: ProtocolSpec,
     leg: LegSpec,

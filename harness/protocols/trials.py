@@ -29,6 +29,8 @@ def leg_eval_sets(
                 raise ProtocolError(f"{read.manifest.name} at {read.found.root} has no '{part}' images")
         return [EvalSet(q, g)]
     split_set = split_set_for(read, splits)
+    if split_set.published:
+        trials = min(trials, len(split_set.trials))
     if trials > len(split_set.trials):
         raise ProtocolError(
             f"the protocol asks for {trials} trials but {split_set.origin} holds {len(split_set.trials)}"

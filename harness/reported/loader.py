@@ -20,14 +20,12 @@ from harness.reported.paths import reported_dir
 from harness.reported.schema import (
     AVERAGE_TARGET,
     COLUMNS,
-    DATASETS,
     METRICS,
-    PROTOCOLS,
     VALUE_RE,
     YEAR_RE,
     empty_cell_status,
-    split_sets,
 )
+from harness.reported.vocabulary import check_protocol, parse_target, parse_training_set
 
 OUTPUT_COLUMNS: tuple[str, ...] = (*COLUMNS, "value_text", "status")
 """Columns of :func:`load_reported`: the CSV columns, ``value`` as float (NaN when empty), plus
@@ -193,22 +191,19 @@ def _check_record(rec: dict[str, str], path: Path, lineno: int, meta: TableMeta,
         raise _fail(
             path, lineno, "method_year", f"expected a 4-digit year or empty, got {rec['method_year']!r}"
         )
-    if rec["protocol"] not in PROTOCOLS:
-        raise _fail(
-            path,
-            lineno,
-            "protocol",
-            f"unknown {rec['protocol']!r}.{suggest(rec['protocol'], list(PROTOCOLS))}",
-        )
+    try:
+        check_protocol(rec["protocol"])
+    except ResultError as exc:
+        raise _fail(path, lineno, "protocol", str(exc)) from None
     target = rec["target"]
-    if target != AVERAGE_TARGET and target not in DATASETS:
-        raise _fail(path, lineno, "target", f"unknown dataset {target!r}.{suggest(target, list(DATASETS))}")
-    sets = split_sets(rec["training_set"])
-    for name in sets:
-        if name not in DATASETS:
-            raise _fail(
-                path, lineno, "training_set", f"unknown dataset {name!r}.{suggest(name, list(DATASETS))}"
-            )
+    try:
+        parse_target(target, statistics=statistics)
+    except ResultError as exc:
+        raise _fail(path, lineno, "target", str(exc)) from None
+    try:
+        sets = parse_training_set(rec["training_set"])
+    except ResultError as exc:
+        raise _fail(path, lineno, "training_set", str(exc)) from None
     if not sets and not statistics and target != AVERAGE_TARGET:
         raise _fail(
             path, lineno, "training_set", "empty (allowed only for Average columns and statistics tables)"

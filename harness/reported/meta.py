@@ -82,6 +82,8 @@ class PaperMeta:
     scale: dict[str, str]
     protocol_labels: dict[str, str]
     notes: tuple[str, ...]
+    ambiguous: dict[str, str] = field(default_factory=dict)
+    """``"a|b"`` dataset reference -> why the paper's name may mean either (printed under tables)."""
     tables: dict[str, TableMeta] = field(default_factory=dict)
 
 
@@ -192,6 +194,7 @@ def _load_cached(name: str, size: int, mtime_ns: int) -> PaperMeta:
         seed_file=_need(raw, "seed_file", str, where),
         scale=dict(raw.get("scale") or {}),
         protocol_labels=dict(raw.get("protocol_labels") or {}),
+        ambiguous={str(k): str(v) for k, v in (raw.get("ambiguous") or {}).items()},
         notes=tuple(raw.get("notes") or ()),
         tables=tables,
     )

@@ -8,6 +8,7 @@ below; values are kept exactly as printed (percent scale where the paper prints 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 COLUMNS: tuple[str, ...] = (
@@ -29,40 +30,37 @@ COLUMNS: tuple[str, ...] = (
 )
 """Columns of every CSV, in this order."""
 
-PROTOCOLS: dict[str, str] = {
-    "single": "train and test on the same dataset (supervised, single-dataset)",
-    "jmcm": "DTTA's joint training on Market-1501 + CUHK03-NP labeled + MSMT17, tested on each",
-    "p1": "ACL/META/CMDG Protocol-1: M + C2 + C3 + CS full sets -> PRID, GRID, VIPeR, iLIDS",
-    "p2": "leave-one-out over M/MS/CS/C3 with source train splits",
-    "p3": "leave-one-out over M/MS/CS/C3 with full source sets (train+query+gallery)",
-    "cross": "single-source cross-dataset (ReText's 'Protocol 1', the QAConv/TransMatcher setting)",
-    "t2i": "text-to-image retrieval, trained and tested on the same dataset",
-    "t2i-cross": "text-to-image retrieval, trained on one dataset and tested on another",
-    "textmask": "text-to-image retrieval with randomly masked query texts (mask ratio in 'setting')",
-}
 
-DATASETS: dict[str, str] = {
-    "market1501": "Market-1501",
-    "msmt17": "MSMT17 (train split as source; query/gallery as target)",
-    "msmt17-merged": "MSMT17 train+val+query+gallery ('MSMT17-merged', 'MSMT17_all', 'MSMT (all)')",
-    "cuhk03": "CUHK03, split and box type not fully stated by the paper",
-    "cuhk03-np": "CUHK03 new protocol (767/700 IDs), box type (labeled/detected) not stated",
-    "cuhk03-np-labeled": "CUHK03 new protocol, labeled boxes",
-    "cuhk03-np-detected": "CUHK03 new protocol, detected boxes",
-    "cuhk-sysu": "CUHK-SYSU person crops",
-    "cuhk02": "CUHK02",
-    "prid": "PRID",
-    "grid": "GRID",
-    "viper": "VIPeR",
-    "ilids": "iLIDS",
-    "randperson": "RandPerson (synthetic)",
-    "dukemtmc-reid": "DukeMTMC-reID (withdrawn; appears only as a training set in older papers)",
-    "synth-pedes": "SYNTH-PEDES single-camera captioned data (training only)",
-    "jmcm": "DTTA's joint set: Market-1501 + CUHK03-NP labeled + MSMT17 train splits",
-    "cuhk-pedes": "CUHK-PEDES (text-to-image)",
-    "icfg-pedes": "ICFG-PEDES (text-to-image)",
-    "rstpreid": "RSTPReid (text-to-image)",
-}
+class _RegistryTitles(Mapping[str, str]):
+    """Read-only ``name -> title`` view of a registry (protocols, datasets): names live there only."""
+
+    def __init__(self, registry: str) -> None:
+        self._registry = registry
+
+    def _reg(self):
+        if self._registry == "protocol":
+            from harness.protocols.registry import PROTOCOLS as reg
+        else:
+            from harness.data.registry import DATASETS as reg
+        return reg
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._reg().names():
+            raise KeyError(name)
+        return str(self._reg().get(name).title)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._reg().names())
+
+    def __len__(self) -> int:
+        return len(self._reg().names())
+
+
+PROTOCOLS: Mapping[str, str] = _RegistryTitles("protocol")
+"""Protocol names the reported data may use (the protocol registry's), with their titles."""
+
+DATASETS: Mapping[str, str] = _RegistryTitles("dataset")
+"""Dataset names the reported data may use (the dataset registry's), with their display titles."""
 
 AVERAGE_TARGET = "average"
 """Pseudo-target of a printed Average column (the paper's mean over the table's targets)."""

@@ -16,9 +16,19 @@ import pandas as pd
 
 from harness.errors import ResultError
 from harness.reported import METRICS, load_reported, paper_info, table_meta
+from harness.reported.cells import (
+    NO_RUN_AVERAGE,
+    NO_RUN_DELTA,
+    CellIdentity,
+    CellRef,
+    NoRun,
+    cell_identity,
+    explain_miss,
+    fills,
+)
 from harness.reported.layout import cell_map
 from harness.reported.meta import ColumnSpec, TableMeta
-from harness.reported.schema import empty_cell_status, split_sets
+from harness.reported.schema import empty_cell_status
 from harness.reports.marks import apply_marks
 from harness.reports.measured import Measured
 from harness.reports.model import Cell, Column, Group, PaperTable, Part, Row
@@ -27,9 +37,6 @@ from harness.reports.names import resolve_table
 NONREPORTABLE_MARK = "†"
 MISSING = "—"
 UNREADABLE = "?"
-
-Key = tuple[str, frozenset[str], str, str, str]
-"""(protocol, training sets, target, setting, metric) of a reported line."""
 
 
 @dataclass
@@ -126,11 +133,14 @@ def build_table(
         groups[-1].rows.append(Row(label=label, cells=cells, method=methods[0] if methods else ""))
 
     used: list[Measured] = []
+    unplaced: list[str] = []
     if measured:
+        where = f"{meta.paper}/{meta.csv}"
         if method_columns:
-            used = _measured_columns(src, columns, groups, measured)
+            used, idents = _measured_columns(src, columns, groups, measured, where)
         else:
-            used = _measured_rows(src, groups, measured, info.method)
+            used, idents = _measured_rows(src, groups, measured, info.method, where)
+        unplaced = _unplaced(measured, used, idents, src)
     blocked = [m for m in used if m.nonreportable]
     if blocked and not allow_nonreportable:
         listing = "; ".join(f"{m.path} ({m.why_not_reportable})" for m in blocked[:5])
@@ -147,6 +157,7 @@ def build_table(
         groups=groups,
         rank_by=rank_by,  # type: ignore[arg-type]
         footnotes=_footnotes(src, info, rank_by, used),
+        unplaced=unplaced,
     )
     apply_marks(table)
     return table
@@ -156,21 +167,23 @@ def _footnotes(src: _Source, info, rank_by: str, used: list[Measured]) -> list[s
     meta = src.meta
     where = f"{info.venue} {info.year}".strip() if info.venue or info.year else ""
     notes = [
-        f"Reported: {info.title}{f' ({where})' if where else ''}, {meta.label}; "
-        f"seed {info.seed_file} lines {meta.source_lines[0]}-{meta.source_lines[1]}; "
-        f"data results/reported/{meta.paper}/{meta.csv}."
+        f"Reported: {info.title}{f' ({where})' if where else ''}, {meta.label} "
+        f"(lines {meta.source_lines[0]}-{meta.source_lines[1]} of the paper's text)."
     ]
+    notes += _fill_notes(src, info)
     if rank_by == "column":
         notes.append("Bold: best, underlined: second best, per column within each block.")
     elif rank_by == "row":
         notes.append("Bold: best, underlined: second best, per metric within each row.")
     statuses = set(src.frame["status"])
     if "unreadable" in statuses:
-        notes.append(f"{UNREADABLE}: unreadable in the source text (raw text in the CSV note).")
+        notes.append(
+            f"{UNREADABLE}: unreadable in the paper's text (the printed characters are kept in the data)."
+        )
     if used:
         notes.append(
             "Measured (this harness, metric fractions x100): "
-            + "; ".join(sorted({f"{m.method} on {m.protocol}/{m.leg}: {m.path}" for m in used}))
+            + "; ".join(sorted({f"{m.method} on {m.protocol}/{m.leg}: {m.display_path}" for m in used}))
         )
     if any(m.nonreportable for m in used):
         reasons = sorted({m.why_not_reportable for m in used if m.nonreportable})
@@ -180,88 +193,200 @@ def _footnotes(src: _Source, info, rank_by: str, used: list[Measured]) -> list[s
     return notes
 
 
-def _keys(src: _Source, row_ids: set[int], j: int) -> list[set[Key]]:
-    """Per part of column ``j``: the (protocol, train, target, setting, metric) keys of its reported lines."""
-    col = src.meta.layout.columns[j]
-    n = max(1, len(col.split_settings))
-    keys: list[set[Key]] = [set() for _ in range(n)]
-    for (r, jj), idxs in src.cells.items():
-        if jj != j or r not in row_ids:
-            continue
+def _fill_notes(src: _Source, info) -> list[str]:
+    """Which runs may fill the cells whose dataset the paper leaves ambiguous, and why."""
+    from harness.reported.vocabulary import dataset_label
+
+    refs = set(src.frame["target"]) | {t for ts in src.frame["training_set"] for t in str(ts).split("+") if t}
+    notes = []
+    for ref in sorted(r for r in refs if "|" in r):
+        names = ref.split("[", 1)[0].split("|")
+        why = info.ambiguous.get(ref.split("[", 1)[0], "")
+        runs = " or ".join(dataset_label(n) for n in names)
+        notes.append(
+            f"{why} Runs on {runs} may fill these cells." if why else f"Runs on {runs} may fill these cells."
+        )
+    return notes
+
+
+# --- measured results: placed by cell identity (harness.reported.cells) -------------------------------
+
+Slot = tuple[int, int]
+"""(column index, part index) of a value cell."""
+
+
+def _identities(src: _Source, where: str) -> dict[int, dict[Slot, CellIdentity]]:
+    """Per layout row: the identity of each of its reported (column, part) slots."""
+    out: dict[int, dict[Slot, CellIdentity]] = defaultdict(dict)
+    for (r, j), idxs in src.cells.items():
+        col = src.meta.layout.columns[j]
         for i in idxs:
             line = src.frame.loc[i]
             k = col.split_settings.index(line["setting"]) if col.split_settings else 0
-            keys[k].add(
-                (
-                    str(line["protocol"]),
-                    frozenset(split_sets(str(line["training_set"]))),
-                    str(line["target"]),
-                    str(line["setting"]),
-                    str(line["metric"]),
-                )
-            )
-    return keys
+            if col.average_of:
+                ident: CellIdentity = NoRun(NO_RUN_AVERAGE)
+            elif col.delta_of:
+                ident = NoRun(NO_RUN_DELTA)
+            elif line["status"] == "not applicable":
+                ident = NoRun(f"the paper marks it not applicable ({line['note']})")
+            else:
+                ident = cell_identity(line, kind=src.meta.kind, where=f"{where} line {line['source_line']}: ")
+            out[r][(j, k)] = ident
+    return out
 
 
-def _lookup(candidates: list[Measured], keys: set[Key]) -> tuple[float, Measured] | None:
-    for protocol, train, target, setting, metric in sorted(keys, key=str):
-        for m in candidates:
-            if (
-                m.protocol == protocol
-                and m.target == target
-                and (not train or m.train == train)
-                and m.matches_setting(setting)
-                and metric in m.metrics
-            ):
-                return m.metrics[metric], m
+def _row_method(m: Measured) -> str:
+    """A measured row's method: the method label, plus what tells its model apart (``mine [bf16]``)."""
+    tag = m.identity.model_tag if m.identity is not None else ""
+    return f"{m.method} [{tag}]" if tag else m.method
+
+
+def _metric_value(m: Measured, metric: str) -> float | None:
+    """A record's value of ``metric`` in the table's unit (percent, M params, GFLOPs, seconds)."""
+    if metric in m.metrics:
+        return m.metrics[metric]
+    profile = m.profile or {}
+    if metric == "params_M" and "params" in profile:
+        return float(profile["params"]) / 1e6
+    if metric == "params_M" and "params_M" in profile:
+        return float(profile["params_M"])
+    if metric == "gflops" and "flops" in profile:
+        return float(profile["flops"]) / 1e9
+    if metric == "gflops" and "gflops" in profile:
+        return float(profile["gflops"])
+    if metric == "inference_time":
+        for key in ("inference_time", "inference_s", "time_s"):
+            if key in profile:
+                return float(profile[key])
     return None
 
 
-def _measured_rows(src: _Source, groups: list[Group], measured: list[Measured], own: str) -> list[Measured]:
+def _find(
+    candidates: list[Measured], cell: CellIdentity, metric: str | None
+) -> tuple[float, Measured] | None:
+    """The value of the record that fills ``cell`` (the first of the cell's runs that has one)."""
+    if not isinstance(cell, CellRef) or not metric:
+        return None
+    for run in cell.runs:
+        for m in candidates:
+            if m.identity is None or (m.identity.protocol, m.identity.leg) != run:
+                continue
+            value = _metric_value(m, metric)
+            if value is not None and fills(m.identity, cell):
+                return value, m
+    return None
+
+
+@dataclass
+class _Class:
+    """Rows of one block that a run reproduces the same way (same identity in every cell)."""
+
+    rows: list[int]
+    idents: dict[Slot, CellIdentity]
+
+
+def _classes(group_rows: list[int], idents: dict[int, dict[Slot, CellIdentity]]) -> list[_Class]:
+    """Group rows whose cells a run reproduces the same way. Rows that print fewer parts (a single
+    value where others print ``a/b``) join the class they agree with on every shared cell."""
+    classes: list[_Class] = []
+    for r in group_rows:
+        mine = {slot: i for slot, i in idents.get(r, {}).items() if isinstance(i, CellRef)}
+        if not mine:
+            continue
+        for cls in classes:
+            shared = set(mine) & set(cls.idents)
+            if shared and all(mine[s].key == cls.idents[s].key for s in shared):  # type: ignore[union-attr]
+                cls.rows.append(r)
+                cls.idents.update(mine)
+                break
+        else:
+            classes.append(_Class([r], dict(mine)))
+    return classes
+
+
+def _class_label(cls: _Class, others: list[_Class]) -> str:
+    """What tells a class of rows apart from the other classes of its block: the protocol, else the
+    training sets, else both."""
+    from harness.protocols.registry import get_protocol
+    from harness.reported.vocabulary import dataset_label
+
+    def describe(c: _Class) -> tuple[str, str]:
+        ref = next(i for _, i in sorted(c.idents.items()) if isinstance(i, CellRef))
+        leg = get_protocol(ref.protocol).leg(ref.leg)
+        return ref.protocol, "train " + " + ".join(dataset_label(s.dataset) for s in leg.train)
+
+    protocol, train = describe(cls)
+    described = [describe(c) for c in others]
+    if len({p for p, _ in described}) == len(others):
+        return protocol
+    if len({t for _, t in described}) == len(others):
+        return train
+    return f"{protocol}, {train}"
+
+
+def _measured_rows(
+    src: _Source, groups: list[Group], measured: list[Measured], own: str, where: str
+) -> tuple[list[Measured], dict[int, dict[Slot, CellIdentity]]]:
     layout = src.meta.layout
+    idents = _identities(src, where)
     by_method: dict[str, list[Measured]] = defaultdict(list)
     for m in measured:
-        by_method[m.method].append(m)
+        by_method[_row_method(m)].append(m)
     used: list[Measured] = []
     spec_rows = iter(layout.rows)
     for group in groups:
-        ids = {next(spec_rows).row for _ in group.rows}
-        keys = [_keys(src, ids, j) for j in range(len(layout.columns))]
-        for method, candidates in sorted(by_method.items()):
-            cells, hits = _fill_row(src, keys, candidates)
-            if not hits:
-                continue
-            used.extend(hits)
-            nonrep = any(m.nonreportable for m in hits)
-            label = [""] * len(layout.row_header)
-            label[0] = f"{method} (measured){NONREPORTABLE_MARK if nonrep else ''}"
-            row = Row(
-                label=tuple(label),
-                cells=cells,
-                kind="measured",
-                method=method,
-                reportable=not nonrep,
-                sources=tuple(sorted({m.path for m in hits})),
-            )
-            ref_at = _reference(group, method, own)
-            new_rows = [row]
-            if ref_at is not None:
-                new_rows.append(_delta_row(src, row, group.rows[ref_at], len(label)))
-            at = len(group.rows) if ref_at is None else ref_at + 1
-            group.rows[at:at] = new_rows
-    return list(dict.fromkeys(used))
+        specs = [next(spec_rows) for _ in group.rows]
+        row_of = {spec.row: row for spec, row in zip(specs, group.rows, strict=True)}
+        classes = _classes([spec.row for spec in specs], idents)
+        for cls in classes:
+            members = [row_of[r] for r in cls.rows]
+            for method, candidates in sorted(by_method.items()):
+                cells, hits = _fill_row(src, cls.idents, candidates)
+                if not hits:
+                    continue
+                used.extend(hits)
+                nonrep = any(m.nonreportable for m in hits)
+                tag = f", {_class_label(cls, classes)}" if len(classes) > 1 else ""
+                label = [""] * len(layout.row_header)
+                label[0] = f"{method} (measured{tag}){NONREPORTABLE_MARK if nonrep else ''}"
+                for c in range(1, len(label)):
+                    shared = {r.label[c] for r in members}
+                    if len(shared) == 1:
+                        label[c] = shared.pop()
+                row = Row(
+                    label=tuple(label),
+                    cells=cells,
+                    kind="measured",
+                    method=method,
+                    reportable=not nonrep,
+                    sources=tuple(sorted({m.display_path for m in hits})),
+                )
+                ref = _reference(members, method, own)
+                new_rows = [row]
+                if ref is not None:
+                    new_rows.append(_delta_row(src, row, ref, len(label)))
+                anchor = ref if ref is not None else members[-1]
+                at = group.rows.index(anchor) + 1
+                while at < len(group.rows) and group.rows[at].kind != "reported":
+                    at += 1  # after rows already inserted for this anchor
+                group.rows[at:at] = new_rows
+    return list(dict.fromkeys(used)), idents
 
 
-def _fill_row(src: _Source, keys: list[list[set[Key]]], candidates: list[Measured]):
+def _fill_row(src: _Source, idents: dict[Slot, CellIdentity], candidates: list[Measured]):
     layout = src.meta.layout
     values: list[list[float | None]] = []
     hits: list[Measured] = []
+    sources: dict[Slot, tuple[str, str]] = {}  # (column, part) -> (record path, metric)
     for j, col in enumerate(layout.columns):
         part_values: list[float | None] = []
         for k in range(max(1, len(col.split_settings))):
-            found = None if (col.average_of or col.delta_of) else _lookup(candidates, keys[j][k])
+            ident = idents.get((j, k))
+            metric = col.match.get("metric")
+            found = _find(candidates, ident, metric) if ident is not None else None
             if found:
                 hits.append(found[1])
+                sources[(j, k)] = (found[1].path, str(metric))
             part_values.append(found[0] if found else None)
         values.append(part_values)
     for j, col in enumerate(layout.columns):
@@ -277,7 +402,14 @@ def _fill_row(src: _Source, keys: list[list[set[Key]]], candidates: list[Measure
             if members and len(members) == len(col.average_of) and all(v is not None for v in members):
                 values[j][k] = sum(members) / len(members)  # type: ignore[arg-type]
     cells = [
-        Cell([Part(_fmt(v, max(1, src.decimals[j])), v) if v is not None else Part(MISSING) for v in vals])
+        Cell(
+            [
+                Part(_fmt(v, _decimals_for(src, j)), v, None, *sources.get((j, k), (None, None)))
+                if v is not None
+                else Part(MISSING)
+                for k, v in enumerate(vals)
+            ]
+        )
         if any(v is not None for v in vals)
         else Cell([Part(MISSING)])
         for j, vals in enumerate(values)
@@ -285,13 +417,19 @@ def _fill_row(src: _Source, keys: list[list[set[Key]]], candidates: list[Measure
     return cells, hits
 
 
-def _reference(group: Group, method: str, own: str) -> int | None:
-    """Index of the reported row to compare a measured row with: same method, else the paper's own."""
-    rows = [(i, r) for i, r in enumerate(group.rows) if r.kind == "reported"]
+def _decimals_for(src: _Source, j: int) -> int:
+    """Printed precision of column ``j`` (at least one decimal for percent metrics)."""
+    metric = src.meta.layout.columns[j].match.get("metric", "")
+    return src.decimals[j] if metric in ("params_M", "gflops", "inference_time") else max(1, src.decimals[j])
+
+
+def _reference(members: list[Row], method: str, own: str) -> Row | None:
+    """The reported row a measured row is compared with: the same method, else the paper's own
+    method (its last row in the class: ablation tables print the full model last)."""
     for wanted in (_norm(method), _norm(own)):
-        for i, r in rows:
-            if r.method and _norm(r.method) == wanted:
-                return i
+        rows = [r for r in members if r.kind == "reported" and r.method and _norm(r.method) == wanted]
+        if rows:
+            return rows[-1]
     return None
 
 
@@ -303,7 +441,7 @@ def _delta_row(src: _Source, measured: Row, reference: Row, width: int) -> Row:
             rp = rc.parts[k] if k < len(rc.parts) else None
             if mp.value is not None and rp is not None and rp.value is not None:
                 diff = mp.value - rp.value
-                parts.append(Part(_fmt(diff, max(1, src.decimals[j]), signed=True), diff))
+                parts.append(Part(_fmt(diff, _decimals_for(src, j), signed=True), diff))
             else:
                 parts.append(Part(MISSING))
         cells.append(Cell(parts if any(p.value is not None for p in parts) else []))
@@ -315,10 +453,11 @@ def _delta_row(src: _Source, measured: Row, reference: Row, width: int) -> Row:
 
 
 def _measured_columns(
-    src: _Source, columns: list[Column], groups: list[Group], measured: list[Measured]
-) -> list[Measured]:
+    src: _Source, columns: list[Column], groups: list[Group], measured: list[Measured], where: str
+) -> tuple[list[Measured], dict[int, dict[Slot, CellIdentity]]]:
     """Tables whose columns are methods: one block of columns per measured method."""
     layout = src.meta.layout
+    idents = _identities(src, where)
     metrics: list[tuple[str, str]] = []
     for col in layout.columns:
         metric = col.match.get("metric", "")
@@ -328,30 +467,22 @@ def _measured_columns(
             metrics.append((metric, col.header[-1]))
     by_method: dict[str, list[Measured]] = defaultdict(list)
     for m in measured:
-        by_method[m.method].append(m)
+        by_method[_row_method(m)].append(m)
     spec_rows = [spec.row for spec in layout.rows]
     all_rows = [r for g in groups for r in g.rows]
     used: list[Measured] = []
     for method, candidates in sorted(by_method.items()):
         per_row: list[dict[str, tuple[float, Measured]]] = []
         for row_id in spec_rows:
-            keys = {
-                (
-                    str(line["protocol"]),
-                    frozenset(split_sets(str(line["training_set"]))),
-                    str(line["target"]),
-                    str(line["setting"]),
-                    metric,
-                )
-                for i in [i for (r, _j), idxs in src.cells.items() if r == row_id for i in idxs]
-                for line in [src.frame.loc[i]]
-                for metric, _ in metrics
-            }
             found = {}
             for metric, _ in metrics:
-                hit = _lookup(candidates, {k for k in keys if k[4] == metric})
-                if hit:
-                    found[metric] = hit
+                for (j, _k), ident in sorted(idents.get(row_id, {}).items()):
+                    if layout.columns[j].match.get("metric") != metric:
+                        continue
+                    hit = _find(candidates, ident, metric)
+                    if hit:
+                        found[metric] = hit
+                        break
             per_row.append(found)
         hits = [h[1] for found in per_row for h in found.values()]
         if not hits:
@@ -368,7 +499,36 @@ def _measured_columns(
             )
             for row, found in zip(all_rows, per_row, strict=True):
                 hit = found.get(metric)
-                row.cells.append(Cell([Part(_fmt(hit[0], decimals), hit[0]) if hit else Part(MISSING)]))
+                part = Part(_fmt(hit[0], decimals), hit[0], None, hit[1].path, metric) if hit else None
+                row.cells.append(Cell([part or Part(MISSING)]))
         for col in columns[-len(metrics) :]:
             col.reportable = not nonrep
-    return list(dict.fromkeys(used))
+    return list(dict.fromkeys(used)), idents
+
+
+def _unplaced(
+    measured: list[Measured], used: list[Measured], idents: dict[int, dict[Slot, CellIdentity]], src: _Source
+) -> list[str]:
+    """One line per record that fills no cell: the nearest cell and the field that kept it out."""
+    layout = src.meta.layout
+    groups = {spec.row: spec.group for spec in layout.rows}
+    cells: dict[CellRef, str] = {}
+    for r, slots in sorted(idents.items()):
+        for (j, _k), ident in sorted(slots.items()):
+            if isinstance(ident, CellRef) and ident not in cells:
+                block = f", block {groups[r]}" if groups[r] else ""
+                cells[ident] = f"[{' '.join(layout.columns[j].header)}{block}]"
+    placed = {id(m) for m in used}
+    out = []
+    for m in measured:
+        if id(m) in placed:
+            continue
+        if m.identity is None:
+            out.append(f"{m.display_path}: no run identity")
+            continue
+        where = f"{m.method} {m.identity.protocol}/{m.identity.record_leg or m.identity.leg}"
+        out.append(
+            f"{where} ({m.display_path}) fills no cell: "
+            + explain_miss(m.identity, [(label, cell) for cell, label in cells.items()])
+        )
+    return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.metrics.registry import display_metrics
+from harness.reported.cells import RunIdentity, run_identity
 from harness.results.identity import RecordKey, evaluation_parts, record_key
 from harness.results.io import read_records
 from harness.results.schema import ResultRecord
@@ -46,6 +47,11 @@ class Measured:
     """The synthetic world ``{scale, seed}`` of the test data (None for real data or older records)."""
     kind: str = "image"
     """``image`` or ``text`` (caption queries): the metric registry's leg kinds."""
+    identity: RunIdentity | None = None
+    """Protocol, registry leg and settings: what a paper-table cell is matched on
+    (:mod:`harness.reported.cells`)."""
+    display_path: str = ""
+    """The record's path relative to the results folder (what table footnotes print)."""
 
     @property
     def protocol_version(self) -> int:
@@ -110,7 +116,7 @@ def method_label(record: ResultRecord) -> str:
     return f"{m.name}[{m.variant}]" if m.variant else m.name
 
 
-def from_record(record: ResultRecord, path: Path | str) -> Measured:
+def from_record(record: ResultRecord, path: Path | str, display_path: str | None = None) -> Measured:
     """Flatten one record (display-unit metrics, training-set names, setting, identity)."""
     return Measured(
         method=method_label(record),
@@ -131,6 +137,8 @@ def from_record(record: ResultRecord, path: Path | str) -> Measured:
         metrics_std=display_metrics(record.metrics_std),
         world=record.world.model_dump() if record.world else None,
         kind=record.protocol.kind,
+        identity=run_identity(record),
+        display_path=display_path if display_path is not None else Path(path).name,
     )
 
 
@@ -163,4 +171,5 @@ def _profile(record: ResultRecord) -> dict | None:
 def load_measured(results_dir: Path) -> list[Measured]:
     """Every record under ``results_dir``, flattened (the validating reader: a missing folder, a bad
     record or two records of one identity raise :class:`harness.errors.ResultError`)."""
-    return [from_record(f.record, f.path) for f in read_records(Path(results_dir))]
+    base = Path(results_dir)
+    return [from_record(f.record, f.path, f.path.relative_to(base).as_posix()) for f in read_records(base)]

@@ -20,6 +20,10 @@ class Part:
     text: str
     value: float | None = None
     mark: Mark = None
+    source: str | None = None
+    """Result-record path of a measured number (None for reported or derived numbers)."""
+    metric: str | None = None
+    """The record metric of a measured number."""
 
 
 @dataclass
@@ -86,6 +90,8 @@ class PaperTable:
     groups: list[Group]
     footnotes: list[str] = field(default_factory=list)
     rank_by: Literal["column", "row", "none"] = "column"
+    unplaced: list[str] = field(default_factory=list)
+    """Measured records that fill no cell: each names its nearest cell and the field that kept it out."""
 
     @property
     def header_depth(self) -> int:

@@ -74,13 +74,19 @@ def record_settings(
         method_dtype=method.card.precision,
         text_mask=text_mask,
         convention=EvalConvention(
-            distance=conventions.get("distance", evaluation.distance),
+            distance=_base_distance(conventions.get("distance", evaluation.distance)),
             normalize=evaluation.normalize if normalize is None else bool(normalize),
             # harness.methods.convention: "method" (the card's own) or "common" (the protocol's)
             source=conventions.get("evaluation_convention", {}).get("name", "protocol"),
         ),
         checkpoint=CheckpointRef(sha256=sha, card_sha256=card_sha) if sha else None,
     )
+
+
+def _base_distance(distance: str) -> str:
+    """The distance under a re-ranked one: the evaluator writes ``k-reciprocal(<distance> features)``."""
+    prefix = "k-reciprocal("
+    return distance[len(prefix) :].split(" ", 1)[0] if distance.startswith(prefix) else distance
 
 
 def method_info(method) -> MethodInfo:

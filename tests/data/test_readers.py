@@ -31,6 +31,7 @@ EXPECTED_VARIANT = {
     "cuhk-pedes": "irra",
     "icfg-pedes": "irra",
     "rstpreid": "irra",
+    "finegpr": "release",
 }
 
 

@@ -39,6 +39,13 @@ LEGS = {
         "RP-C3",
         "RP-M",
         "RP-MS",
+        "D-C3",
+        "D-M",
+        "D-MS",
+        "SP-C3",
+        "SP-M",
+        "MS+SP-C3",
+        "MS+SP-M",
     ],
 }
 
@@ -233,3 +240,36 @@ def test_p2_uses_train_splits_and_whole_cuhksysu() -> None:
     training = training_at_canonical_size("p3", "MS")
     got = {s["dataset"]: (s["ids"], s["images"]) for s in training.sources}
     assert got["cuhk03-np-labeled"] == (1467, 14096)
+
+
+def test_training_option_adds_sources_to_the_manifest(tiny_world) -> None:
+    from harness.errors import ConfigError
+    from harness.protocols import get_protocol
+    from harness.protocols.training import training_set_for_leg, with_training_options
+
+    spec = get_protocol("p2")
+    leg = with_training_options(spec, spec.leg("C3"), ["synthpedes"])
+    assert [s.dataset for s in leg.train] == ["market1501", "msmt17", "cuhksysu", "synthpedes"]
+    training = training_set_for_leg(spec, leg, tiny_world)
+    assert [s["dataset"] for s in training.sources][-1] == "synthpedes"
+    assert any(r["dataset"] == "synthpedes" and r["captions"] for r in training.rows)
+    with pytest.raises(ConfigError, match=r"no training option .luperson.*synthpedes"):
+        with_training_options(spec, spec.leg("C3"), ["luperson"])
+
+
+def test_finegpr_pretraining_manifest(tmp_path) -> None:
+    """DMF's pre-training stage: FineGPR alone, from the user's copy in the release layout."""
+    from harness.protocols import get_protocol
+    from harness.protocols.training import training_set_for_leg, with_training_options
+
+    for pid in (1, 3):
+        folder = tmp_path / "FineGPR_Dataset" / "FineGPR" / f"{pid:04d}"
+        folder.mkdir(parents=True)
+        for view in (1, 10, 36):
+            (folder / f"{pid:04d}_c{view:02d}_w01_l02_p03.jpg").write_bytes(b"")
+    spec = get_protocol("cross")
+    leg = with_training_options(spec, spec.leg("D-M"), ["finegpr-pretrain"])
+    training = training_set_for_leg(spec, leg, tmp_path)
+    assert (training.num_ids, training.num_images) == (2, 6)
+    assert {r["camid"] for r in training.rows} == {0, 9, 35}
+    assert {r["train_pid"] for r in training.rows} == {"finegpr_1", "finegpr_3"}

@@ -112,14 +112,14 @@ def test_dtta_tables_and_text_agree() -> None:
 
 def test_retext_same_experiment_in_several_tables() -> None:
     r = {t: load_reported("retext", f"table{t}") for t in range(2, 12)}
-    c3 = {"target": "cuhk03-np"}
+    c3 = {"target": "cuhk03-np-labeled|cuhk03-np-detected"}
 
     def pair(t: int, **where: object) -> tuple[float, float]:
         return value(r[t], metric="R1", **where), value(r[t], metric="mAP", **where)
 
     full = pair(3, setting="reid+itm+ir", **c3)
     assert full == pair(2, setting="multi+single_w_text", **c3) == pair(7, row=2, **c3) == (63.4, 63.1)
-    assert full == pair(5, method="ReText", training_set="msmt17", **c3)
+    assert full == pair(5, method="ReText", training_set="msmt17[train;val]", **c3)
     assert pair(3, setting="reid", **c3) == pair(2, setting="multi", **c3)
     assert (
         pair(3, setting="reid+itm", **c3)
@@ -129,10 +129,10 @@ def test_retext_same_experiment_in_several_tables() -> None:
     assert pair(8, setting="itm_loss=l_im;K_s=2", **c3) == pair(9, setting="N_s=32", **c3)
     assert pair(9, setting="N_s=64", **c3) == pair(10, setting="alpha=0.5", **c3)
     assert pair(10, setting="alpha=0.6", **c3) == pair(4, setting="itm_loss=l_im", **c3)
-    for target in ("cuhk03-np", "market1501"):
+    for target in ("cuhk03-np-labeled|cuhk03-np-detected", "market1501"):
         assert pair(2, setting="multi+single_wo_text", target=target) == pair(7, row=1, target=target)
         assert pair(2, setting="multi+single_w_text", target=target) == pair(
-            5, method="ReText", training_set="msmt17", target=target
+            5, method="ReText", training_set="msmt17[train;val]", target=target
         )
 
 
@@ -148,15 +148,17 @@ def test_dmf_text_claims() -> None:
     assert value(t1, setting="pretrain=text+image", target="market1501", metric="mAP") == 52.6
     dmf, tm = {"method": "DMF"}, {"method": "TransMatcher"}
     m = {"training_set": "market1501"}
+    c3 = "cuhk03-np-detected|cuhk03-np-labeled"
     assert diff(t2, dmf, tm, target="msmt17", metric="R1", **m) == 3.3
     assert diff(t2, dmf, tm, target="msmt17", metric="mAP", **m) == 3.1
-    assert diff(t2, dmf, tm, target="cuhk03", metric="R1", **m) == 1.2
-    assert diff(t2, dmf, tm, target="cuhk03", metric="mAP", **m) == 1.2
+    assert diff(t2, dmf, tm, target=c3, metric="R1", **m) == 1.2
+    assert diff(t2, dmf, tm, target=c3, metric="mAP", **m) == 1.2
     rp = {"training_set": "randperson", "target": "market1501"}
     assert diff(t2, dmf, tm, metric="R1", **rp) == 1.4
     assert diff(t2, dmf, tm, metric="mAP", **rp) == 2.9
-    assert value(t2, method="DMF", training_set="msmt17", target="market1501", metric="mAP") == 55.1
-    assert value(t2, method="DMF", training_set="msmt17-merged", target="market1501", metric="mAP") == 58.8
+    ms = "msmt17[train;val]"
+    assert value(t2, method="DMF", training_set=ms, target="market1501", metric="mAP") == 55.1
+    assert value(t2, method="DMF", training_set="msmt17[all]", target="market1501", metric="mAP") == 58.8
 
 
 def test_transmatcher_numbers_agree_between_dmf_and_retext() -> None:
@@ -166,7 +168,7 @@ def test_transmatcher_numbers_agree_between_dmf_and_retext() -> None:
     retext = retext[retext.method == "TransMatcher"]
     assert len(dmf) == 18
     for rec in dmf.itertuples():
-        target = "cuhk03-np" if rec.target == "cuhk03" else rec.target
+        target = "cuhk03-np-labeled|cuhk03-np-detected" if "|" in rec.target else rec.target
         other = value(retext, training_set=rec.training_set, target=target, metric=rec.metric)
         assert other == rec.value, rec
 

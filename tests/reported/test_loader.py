@@ -51,7 +51,7 @@ def test_listing_and_metadata() -> None:
     assert paper_info("retext").seed_file == "001_52df47eb56750a7b.txt"
     layout = table_layout("retext", "table6")
     assert [c.header[0] for c in layout.columns][-2:] == ["Average", "Average"]
-    assert layout.columns[-1].average_of == ("cuhk03-np", "msmt17", "market1501")
+    assert layout.columns[-1].average_of == ("cuhk03-np-labeled|cuhk03-np-detected", "msmt17", "market1501")
     assert [r.group for r in layout.rows].count("Protocol 2") == 9
 
 
@@ -84,7 +84,10 @@ def _edit(path: Path, line: int, field: str, value: str) -> None:
     ("field", "value", "expected"),
     [
         ("metric", "Rank1", "unknown 'Rank1'"),
-        ("protocol", "protocol-2", "unknown 'protocol-2'"),
+        ("protocol", "protocol-2", "unknown protocol 'protocol-2' (the registry name is 'p2')"),
+        ("target", "cuhk03-np", "unknown dataset 'cuhk03-np' (the registry name is 'cuhk03-np-labeled')"),
+        ("training_set", "cuhk-pedes+cuhk-sysu", "unknown dataset 'cuhk-sysu' (the registry name is"),
+        ("training_set", "msmt17[]", "empty parts"),
         ("target", "cuhk_pedes", "unknown dataset"),
         ("training_set", "cuhk-pedes+foo", "unknown dataset 'foo'"),
         ("value", "57,10", "expected a number"),

@@ -27,7 +27,7 @@ def test_measured_and_nonreportable(cli, tmp_path):
     assert refused.exit_code == 2 and "--allow-nonreportable" in refused.output
     shown = cli.invoke(app, ["report", "-t", "dtta-t2", "--with-measured", str(res), "--allow-nonreportable"])
     assert shown.exit_code == 0, shown.output
-    assert "mine (measured)†" in shown.output
+    assert "mine (measured, single)†" in shown.output
 
 
 def test_errors(cli, tmp_path):

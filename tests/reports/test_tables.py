@@ -102,37 +102,40 @@ def _records(tmp_path: Path, **kw) -> Path:
             "mine", "single", "market1501", target="market1501", metrics={"R1": 0.97, "mAP": 0.95}, **kw
         ),
         make_record(
-            "mine", "single", "msmt17-rr", target="msmt17", metrics={"R1": 0.9, "mAP": 0.8}, rerank=True, **kw
+            "mine", "single", "msmt17", target="msmt17", metrics={"R1": 0.9, "mAP": 0.8}, rerank=True, **kw
         ),
     ]
     return write_records(tmp_path / "res", records)
 
 
 def test_measured_row_beside_reported_with_delta(tmp_path):
+    """Fabricated records beside the real-run tests (tests/reports/test_paper_tables_e2e.py)."""
     measured = load_measured(_records(tmp_path))
     table = build_table("dtta-t2", measured)
     rows = table.rows()
     kinds = [r.kind for r in rows]
-    assert kinds[-2:] == ["measured", "delta"]  # next to DTTA, the paper's own method (the last row)
-    mine = rows[-2]
-    assert mine.label[0] == "mine (measured)"
+    at = kinds.index("measured")
+    assert rows[at - 1].method.startswith("SOLIDER")  # after the last single-dataset row, before DTTA (JMCM)
+    assert kinds[at + 1] == "reported" and rows[at + 1].method.startswith(
+        "DTTA"
+    )  # no delta: no same-setting row
+    mine = rows[at]
+    assert mine.label[0] == "mine (measured, single)"
     assert mine.cells[0].text == "95.0/—"  # Market mAP, single-model (x100, one decimal as printed)
     assert mine.cells[4].text == "—/80.0"  # MSMT17 mAP, re-ranking part
     assert mine.cells[0].parts[0].mark == "best"  # 95.0 beats DTTA's 94.3
-    delta = rows[-1]
-    assert delta.cells[0].parts[0].text == "+0.7"  # 95.0 - 94.3
     md = render(table, "md")
-    assert "*mine (measured)*" in md and "Measured (this harness" in md
-    assert str(tmp_path / "res") in md  # traceable to its record
+    assert "*mine (measured, single)*" in md and "Measured (this harness" in md
+    assert "mine/single/market1501.json" in md and str(tmp_path) not in md  # relative to the results folder
 
 
 def test_measured_row_average_and_group(tmp_path):
     records = [
-        make_record("mine", "p2", f"to-{t}", target=t, train=train, metrics={"R1": r1, "mAP": 0.3})
-        for t, train, r1 in [
-            ("cuhk03-np", ["market1501", "msmt17", "cuhk-sysu"], 0.6),
-            ("msmt17", ["market1501", "cuhk-sysu", "cuhk03-np"], 0.5),
-            ("market1501", ["msmt17", "cuhk-sysu", "cuhk03-np"], 0.9),
+        make_record("mine", "p2", leg, target=t, train=train, metrics={"R1": r1, "mAP": 0.3})
+        for leg, t, train, r1 in [
+            ("C3", "cuhk03-np-labeled", ["market1501", "msmt17", "cuhksysu"], 0.6),
+            ("MS", "msmt17", ["market1501", "cuhksysu", "cuhk03-np-labeled"], 0.5),
+            ("M", "market1501", ["msmt17", "cuhksysu", "cuhk03-np-labeled"], 0.9),
         ]
     ]
     table = build_table("retext-t6", load_measured(write_records(tmp_path / "r", records)))
@@ -175,3 +178,14 @@ def test_measured_columns_for_method_column_tables(tmp_path):
     assert first.cells[-2].parts[0].mark is None and first.cells[2].parts[0].mark == "best"
     # ... and 60.00 mAP beats both at mask ratio 0.3
     assert third.cells[-1].parts[0].mark == "best" and third.cells[3].parts[0].mark == "second"
+
+
+def test_docs_list_the_fillability_of_every_table():
+    """docs/reports.md holds the current output of `harness report --fillable`."""
+    from pathlib import Path
+
+    from harness.reports.fillability import fillability_markdown
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
+    section = docs.split("<!-- fillability:start -->\n", 1)[1].split("<!-- fillability:end -->", 1)[0]
+    assert section == fillability_markdown(), "re-paste `harness report --fillable` into docs/reports.md"

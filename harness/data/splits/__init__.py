@@ -69,6 +69,12 @@ class SplitSet:
     trials: tuple[Trial, ...]
     origin: str = ""
     """Where the set was loaded from (a file path or the synthetic marker), for messages."""
+    published: bool = False
+    """A published split file from the user's copy (``harness.data.splits.published``): a leg is
+    evaluated on all its splits when it holds fewer than the protocol's trials."""
+    listed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    """Per trial, the (query, gallery) image paths the published file lists, when it lists images:
+    the trials built from the ids must equal them (checked in :mod:`harness.protocols.trials`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (see the module docstring)."""

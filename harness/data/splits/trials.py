@@ -3,7 +3,8 @@
 A split file (:mod:`harness.data.splits`) names identities, never paths; :func:`trial_test_set`
 resolves one trial against the images on disk, checking that every id it names is there and naming
 the split file, trial and id when one is not. The split set of a dataset comes from the synthetic
-world's marker, the dataset's own partition file (GRID), or the harness's frozen file
+world's marker, the user's copy of a published split file, the dataset's own partition file (GRID), or the
+harness's frozen file
 (:func:`split_set_for`). Protocols turn these into a leg's eval sets
 (:func:`harness.protocols.trials.leg_eval_sets`).
 """
@@ -32,7 +33,15 @@ class EvalSet:
 
 
 def split_set_for(read: DatasetRead, name: str) -> SplitSet:
-    """The split set ``name`` for this dataset: from the synthetic marker, or the shipped file."""
+    """The split set ``name`` for this dataset: a published split file in the user's copy
+    (:mod:`harness.data.splits.published`), else the synthetic marker's, the dataset's official
+    partition file (GRID), or the shipped frozen file."""
+    from harness.data.splits.published import find_published
+
+    published = find_published(read)
+    if published is not None:
+        _check_listed(read, published)
+        return published
     if read.synthetic:
         recorded = read.found.synthetic["datasets"][read.manifest.name].get("splits")
         if recorded is None:
@@ -45,6 +54,21 @@ def split_set_for(read: DatasetRead, name: str) -> SplitSet:
 
     official = get_reader(read.manifest.name).official_splits(read.found)
     return official if official is not None else frozen_splits(name)
+
+
+def _check_listed(read: DatasetRead, split_set: SplitSet) -> None:
+    """The trials built from a published file's ids must be the images the file lists."""
+    from pathlib import Path
+
+    for n, (query, gallery) in enumerate(split_set.listed):
+        built = trial_test_set(read, split_set, n)
+        for role, mine, theirs in (("query", built.query, query), ("gallery", built.gallery, gallery)):
+            differ = sorted(theirs ^ {it.path for it in mine})
+            if differ:
+                raise DataError(
+                    f"{split_set.origin} split {n}: its {role} differs from the harness's rule for "
+                    f"{read.manifest.name} at {Path(differ[0]).name} ({len(differ)} image(s) differ)"
+                )
 
 
 def _by_pid(manifest: Manifest, part: str) -> dict[int, list[Item]]:

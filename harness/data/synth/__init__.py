@@ -41,6 +41,7 @@ WRITERS.register("grid", "harness.data.synth.layouts.small_targets:write_grid")
 WRITERS.register("viper", "harness.data.synth.layouts.small_targets:write_viper")
 WRITERS.register("ilids", "harness.data.synth.layouts.small_targets:write_ilids")
 WRITERS.register("dukemtmc", "harness.data.synth.layouts.market_style:write_dukemtmc")
+WRITERS.register("finegpr", "harness.data.synth.layouts.train_only:write_finegpr")
 
 
 def read_synth_marker_file(path: Path) -> dict:

@@ -90,3 +90,17 @@ def write_synthpedes(root: Path, *, seed: int, scale: dict) -> dict:
             )
     put_text(base / "synthpedes_dataset.json", json.dumps(entries, indent=1))
     return out.counts()
+
+
+def write_finegpr(root: Path, *, seed: int, scale: dict) -> dict:
+    """``FineGPR_Dataset/FineGPR/<pid:04d>/<pid:04d>_c<view:02d>_w<w:02d>_l<l:02d>_p<p:02d>.jpg``."""
+    dataset = "finegpr"
+    base = root / "FineGPR_Dataset" / "FineGPR"
+    rng = rng_for(seed, dataset, "plan")
+    out = SplitCounter(seed, dataset, ("train",))
+    for pid in range(1, scale["train_ids"] + 1):
+        weather, light, place = (int(x) for x in rng.integers(1, 8, size=3))
+        for k, view in enumerate((1, 10, 19)):
+            name = f"{pid:04d}_c{view:02d}_w{weather:02d}_l{light:02d}_p{place:02d}.jpg"
+            out.write(base / f"{pid:04d}" / name, "train", pid, view - 1, k)
+    return out.counts()
