@@ -21,6 +21,7 @@ from harness.protocols import LegSpec, ProtocolSpec, get_protocol
 from harness.protocols.trials import leg_eval_sets
 from harness.results.build import SEED, dataset_info, method_info, protocol_info, provenance, standard_notes
 from harness.results.io import write_record
+from harness.results.per_query import attach_per_query, image_query_sets
 from harness.results.schema import Counts, ResultRecord
 from harness.weights import check_checkpoint_hashes, resolve_weights
 
@@ -214,6 +215,7 @@ def _run_leg(
                     junk=evaluation.junk,
                     rerank=evaluation.rerank,
                     denominator=evaluation.denominator,
+                    topk=evaluation.max_rank,
                 )
             )
         except MetricError as exc:  # e.g. no query has a gallery match left: name the leg and data
@@ -268,6 +270,9 @@ def _run_leg(
         },
         cost=_cost(method) if options.profile else {},
         provenance=provenance(method, read),
+    )
+    record = attach_per_query(
+        options.out_dir, record, image_query_sets(eval_sets, results), str(read.found.root)
     )
     return LegOutcome(record=record, path=write_record(options.out_dir, record))
 

@@ -75,7 +75,11 @@ def load_results(results_dir: Path):
     """All records under ``results_dir`` as a pandas DataFrame, one row per record.
 
     Columns: method, variant, weights, protocol, protocol_version, leg, the metrics (fractions),
-    n_query, n_gallery, n_valid_query, reportable, synthetic_data, timestamp_utc, path.
+    per metric ``<metric>_std`` (ddof=0 over trials or mask repeats; absent for single-split legs) and
+    ``<metric>_ci_low`` / ``<metric>_ci_high`` (bootstrap interval; absent in older records),
+    ``ci_level``, ``ci_scheme``, ``trial_metrics`` (list of per-trial metric dicts, empty for one
+    split), ``per_query`` (path of the per-query file, None in older records), n_query, n_gallery,
+    n_valid_query, reportable, synthetic_data, timestamp_utc, path.
     """
     import pandas as pd
 
@@ -91,6 +95,12 @@ def load_results(results_dir: Path):
                 "protocol_version": record.protocol.version,
                 "leg": record.protocol.leg,
                 **record.metrics,
+                **{f"{k}_std": v for k, v in record.metrics_std.items()},
+                **_interval_columns(record),
+                "trial_metrics": list(record.trial_metrics),
+                "per_query": (
+                    str(path.with_name(record.per_query.file)) if record.per_query is not None else None
+                ),
                 **record.counts.model_dump(),
                 "reportable": record.reportable,
                 "synthetic_data": record.provenance.synthetic_data,
@@ -99,3 +109,14 @@ def load_results(results_dir: Path):
             }
         )
     return pd.DataFrame(rows)
+
+
+def _interval_columns(record: ResultRecord) -> dict:
+    iv = record.intervals
+    if iv is None:
+        return {"ci_level": None, "ci_scheme": None}
+    cols: dict = {"ci_level": iv.level, "ci_scheme": iv.scheme}
+    for name, bounds in iv.metrics.items():
+        cols[f"{name}_ci_low"] = bounds.low
+        cols[f"{name}_ci_high"] = bounds.high
+    return cols

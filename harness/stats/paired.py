@@ -137,4 +137,3 @@ def group_rows(values: np.ndarray, trial: np.ndarray) -> list[np.ndarray]:
     """Split per-row values into per-trial arrays (trial order: sorted trial ids)."""
     trial = np.asarray(trial)
     return [np.asarray(values)[trial == t] for t in np.unique(trial)]
-

@@ -98,6 +98,7 @@ def evaluate_t2i(
         "max_rank": evaluation.max_rank,
         "junk": "none",
         "denominator": evaluation.denominator,
+        "topk": evaluation.max_rank,
     }
     results = {"t2i": evaluate_features(text_features, image_features, caption_pids, image_pids, **options)}
     if i2t:

@@ -28,6 +28,7 @@ import numpy as np
 from harness.errors import ConfigError, ProtocolError
 from harness.metrics.trials import mean_std
 from harness.results.build import dataset_info, method_info, protocol_info, provenance, standard_notes
+from harness.results.per_query import attach_per_query, caption_query_sets
 from harness.text.evaluate import MULTI_CAPTION_RULE, caption_queries, evaluate_t2i, headline
 from harness.text.masking import mask_captions, token_for, token_id_for
 
@@ -276,6 +277,8 @@ def run_text_leg(
             engine_block,
         )
         record = record.model_copy(update={"cost": cost})
+        sets = caption_query_sets(query, queries, gallery, [run["t2i"] for run in runs])
+        record = attach_per_query(options.out_dir, record, sets, str(read.found.root))
         from harness.results.io import write_record
         from harness.runner import LegOutcome
 
