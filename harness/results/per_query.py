@@ -31,6 +31,7 @@ import io
 import json
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,16 +189,19 @@ class PerQuery:
             np.char.add(np.char.add("|", c["pid"].astype(str)), np.char.add("|", c["camid"].astype(str))),
         )
 
-    def collapsed(self, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def collapsed(
+        self, metric: str, *, keys: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """``(trial, key, value)`` per counted (trial, query): the metric's per-query value, averaged
-        over mask repeats. The mean over trials of each trial's mean value is the record's metric."""
+        over mask repeats (``key`` is None when ``keys=False``). The mean over trials of each trial's
+        mean value is the record's metric."""
         from harness.metrics.outcomes import query_values
 
         c = self.columns
         values = query_values(c["first_rank"], c["ap"], c["inp"], metric, denominator="all")
         counted = c["first_rank"] > 0 if self.denominator == "valid" else np.ones(len(self), dtype=bool)
         first = c["repeat"] == 0
-        trial, key = c["trial"][first], self.keys()[first]
+        trial, key = c["trial"][first], (self.keys()[first] if keys else None)
         reps = self.n_repeats
         if reps > 1:
             stack = np.stack([values[c["repeat"] == r] for r in range(reps)])
@@ -205,11 +209,11 @@ class PerQuery:
         else:
             values = values[first]
             counted = counted[first]
-        return trial[counted], key[counted], values[counted]
+        return trial[counted], (None if key is None else key[counted]), values[counted]
 
     def trial_groups(self, metrics: Sequence[str]) -> list[np.ndarray]:
         """Per trial, the ``[counted queries, len(metrics)]`` per-query values (repeats averaged)."""
-        cols = [self.collapsed(m) for m in metrics]
+        cols = [self.collapsed(m, keys=False) for m in metrics]
         trial = cols[0][0]
         matrix = np.stack([v for _, _, v in cols], axis=1)
         return [matrix[trial == t] for t in np.unique(trial)]
@@ -269,8 +273,7 @@ def build_per_query(sets: Sequence[QuerySet], *, root: str, denominator: str, k:
         cols["ap"].append(np.asarray(out.ap, dtype=np.float64))
         cols["inp"].append(np.asarray(out.inp, dtype=np.float64))
         cols["topk"].append(mapped)
-        gp = np.asarray(qs.gallery_paths, dtype=object)[used] if len(used) else np.asarray([], dtype=str)
-        cols["gallery_path"].append(_relative([str(p) for p in gp], root))
+        cols["gallery_path"].append(_relative([qs.gallery_paths[i] for i in used.tolist()], root))
         cols["gallery_pid"].append(np.asarray(qs.gallery_pids, dtype=np.int64)[used])
         cols["gallery_camid"].append(np.asarray(qs.gallery_camids, dtype=np.int64)[used])
         parts_meta.append(
@@ -294,10 +297,19 @@ def build_per_query(sets: Sequence[QuerySet], *, root: str, denominator: str, k:
     return PerQuery(columns, meta)
 
 
+_STRINGS = ("query_path", "gallery_path")
+
+
 def encode_per_query(pq: PerQuery) -> bytes:
-    """The ``.npz`` bytes of ``pq`` (compressed)."""
+    """The ``.npz`` bytes of ``pq``: deflate level 1, path columns as UTF-8 bytes."""
+    arrays = {"meta": np.frombuffer(json.dumps(pq.meta).encode(), dtype=np.uint8), **pq.columns}
+    for name in _STRINGS:
+        arrays[name] = np.asarray([p.encode("utf-8") for p in pq.columns[name].tolist()], dtype=bytes)
     buf = io.BytesIO()
-    np.savez_compressed(buf, meta=np.asarray(json.dumps(pq.meta)), **pq.columns)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, arr in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(arr), allow_pickle=False)
     return buf.getvalue()
 
 
@@ -331,7 +343,12 @@ def load_per_query_file(path: Path, sha256: str | None = None) -> PerQuery:
     missing = [c for c in COLUMNS if c not in arrays]
     if missing:
         raise ResultError(f"{path}: per-query file lacks column(s) {', '.join(missing)}")
-    meta = json.loads(str(arrays.pop("meta")))
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+        for name in _STRINGS:
+            arrays[name] = np.asarray([b.decode("utf-8") for b in arrays[name].tolist()], dtype=str)
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+        raise ResultError(f"{path}: per-query file has an unreadable meta or path column ({exc})") from exc
     if meta.get("format_version") != FORMAT_VERSION:
         raise ResultError(
             f"{path}: per-query format_version {meta.get('format_version')!r} is not supported "

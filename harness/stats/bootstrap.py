@@ -70,9 +70,9 @@ def bootstrap_means(values: np.ndarray, n_resamples: int, rng: np.random.Generat
     step = max(1, _BLOCK // n)
     for b0 in range(0, n_resamples, step):
         b = min(step, n_resamples - b0)
-        draws = rng.integers(0, n, size=(b, n))
-        draws += (np.arange(b) * n)[:, None]
-        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n)
+        draws = rng.integers(0, n, size=(b, n), dtype=np.int64)
+        draws += (np.arange(b, dtype=np.int64) * n)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
         out[b0 : b0 + b] = (counts @ vals) / n
     return out
 

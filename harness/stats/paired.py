@@ -70,11 +70,15 @@ def sign_flip_test(
         raise MetricError(f"n_permutations: expected a positive integer, got {n_permutations!r}")
     rng = np.random.default_rng(seed)
     extreme = 0
-    step = max(1, _BLOCK // len(d))
+    total = d.sum()
+    n = len(d)
+    step = max(1, _BLOCK // n)
     for p0 in range(0, n_permutations, step):
         b = min(step, n_permutations - p0)
-        signs = rng.integers(0, 2, size=(b, len(d)), dtype=np.int8) * 2 - 1
-        extreme += int(np.sum(np.abs(signs @ d) >= observed - tol))
+        # one random bit per (permutation, cluster): S* = sum(+d) - sum(-d) = 2 * (bits @ d) - sum(d)
+        raw = np.frombuffer(rng.bytes(b * ((n + 7) // 8)), dtype=np.uint8).reshape(b, -1)
+        bits = np.unpackbits(raw, axis=1, count=n).astype(np.float64)
+        extreme += int(np.sum(np.abs(2.0 * (bits @ d) - total) >= observed - tol))
     return (1 + extreme) / (1 + n_permutations)
 
 
