@@ -151,18 +151,29 @@ def tsne(
 @handle_errors
 def ranked(
     inputs: Path = typer.Option(
-        ...,
+        None,
         "--input",
         help=".npz with query_paths, gallery_paths, query_pids, gallery_pids and distmat or ranked.",
     ),
+    record: Path = typer.Option(
+        None, "--record", help="A result record (.json): draw its stored ranked lists instead of --input."
+    ),
+    trial: int = typer.Option(0, "--trial", min=0, help="With --record: which trial's lists."),
+    repeat: int = typer.Option(0, "--repeat", min=0, help="With --record: which text-mask repeat's lists."),
     topk: int = typer.Option(5, "--topk", min=1),
     queries: int = typer.Option(4, "--queries", min=1, help="How many queries (the first N)."),
     out: Path = OUT,
     name: str = typer.Option("ranked", "--name", help="File name without extension."),
 ) -> None:
     """Ranked lists: each query and its top-k gallery images, green if correct, red if wrong."""
+    from harness.errors import ConfigError
     from harness.reports.plots.ranked import plot_ranked_lists
 
+    if (inputs is None) == (record is None):
+        raise ConfigError("give exactly one of --input (.npz) or --record (a result record)")
+    if record is not None:
+        _done(_ranked_from_record(record, trial, repeat, topk, queries, out / name))
+        return
     arrays = _npz(inputs, ("query_paths", "gallery_paths", "query_pids", "gallery_pids"))
     paths = plot_ranked_lists(
         [str(p) for p in arrays["query_paths"]],
@@ -176,3 +187,32 @@ def ranked(
         queries=range(min(queries, len(arrays["query_paths"]))),
     )
     _done(paths)
+
+
+def _ranked_from_record(
+    record: Path, trial: int, repeat: int, topk: int, queries: int, out: Path
+) -> list[Path]:
+    """The first ``queries`` stored ranked lists of ``record`` (harness.results.per_query), drawn."""
+    import numpy as np
+
+    from harness.errors import ResultError
+    from harness.reports.plots.ranked import plot_ranked_lists
+    from harness.results.per_query import read_per_query
+
+    lists = read_per_query(record).ranked_lists(trial=trial, repeat=repeat)[:queries]
+    k = min(topk, *(len(rl.gallery_paths) for rl in lists))
+    if k == 0:
+        raise ResultError(f"{record}: the chosen queries have empty ranked lists")
+    gallery = [
+        (p, pid) for rl in lists for p, pid in zip(rl.gallery_paths[:k], rl.gallery_pids[:k], strict=True)
+    ]
+    return plot_ranked_lists(
+        [rl.query_path for rl in lists],
+        [p for p, _ in gallery],
+        [rl.query_pid for rl in lists],
+        [pid for _, pid in gallery],
+        out,
+        ranked=np.arange(len(gallery)).reshape(len(lists), k),
+        topk=k,
+        queries=range(len(lists)),
+    )

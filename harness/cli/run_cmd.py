@@ -20,12 +20,26 @@ def print_outcomes(outcomes, title: str) -> None:
         record = outcome.record
         m = record.metrics
         std = record.metrics_std
+        ci = record.intervals.metrics if record.intervals is not None else {}
         cells = [
-            (f"{100 * m[k]:.1f}" + (f" ± {100 * std[k]:.1f}" if k in std else "")) if k in m else "-"
+            (
+                f"{100 * m[k]:.1f}"
+                + (f" ± {100 * std[k]:.1f}" if k in std else "")
+                + (f"\n{100 * ci[k].low:.1f}-{100 * ci[k].high:.1f}" if k in ci else "")
+            )
+            if k in m
+            else "-"
             for k in ("R1", "R5", "R10", "mAP", "mINP")
         ]
         table.add_row(record.protocol.leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
     out.print(table)
+    if schemes := sorted({o.record.intervals.scheme for o in outcomes if o.record.intervals is not None}):
+        out.print(
+            f"last line of a cell: 95% bootstrap interval (percentile, resampling {' / '.join(schemes)}); "
+            "±: std over trials or mask repeats",
+            highlight=False,
+            markup=False,
+        )
     for outcome in outcomes:
         flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
         out.print(f"result: {outcome.path}{flags}", highlight=False)

@@ -9,8 +9,9 @@ One row per (trial, mask repeat, query). Columns (NumPy arrays in one compressed
 * ``first_rank`` (int32: 1-based rank of the first true match in the junk-filtered ranking, 0 when
   the query has no positive and is not counted), ``ap``, ``inp`` (float64, NaN when not counted);
 * ``topk`` (int32 ``[rows, k]``, k = the leg's ``max_rank``): the ranked list, as row numbers of the
-  gallery table ``gallery_path`` / ``gallery_pid`` / ``gallery_camid``, which holds exactly the gallery
-  items some list references; -1 pads a list shorter than k;
+  gallery table ``gallery_path`` / ``gallery_pid`` / ``gallery_camid`` / ``gallery_row`` (the item's
+  index in its trial's evaluated gallery), which holds exactly the gallery items some list
+  references; -1 pads a list shorter than k;
 * ``meta``: JSON (format version, dataset root, denominator, k, and per (trial, repeat) the query and
   gallery sizes).
 
@@ -62,6 +63,7 @@ COLUMNS = (
     "gallery_path",
     "gallery_pid",
     "gallery_camid",
+    "gallery_row",
     "meta",
 )
 _RANK = re.compile(r"^R\d+$")
@@ -276,6 +278,7 @@ def build_per_query(sets: Sequence[QuerySet], *, root: str, denominator: str, k:
         cols["gallery_path"].append(_relative([qs.gallery_paths[i] for i in used.tolist()], root))
         cols["gallery_pid"].append(np.asarray(qs.gallery_pids, dtype=np.int64)[used])
         cols["gallery_camid"].append(np.asarray(qs.gallery_camids, dtype=np.int64)[used])
+        cols["gallery_row"].append(used.astype(np.int32))
         parts_meta.append(
             {"trial": qs.trial, "repeat": qs.repeat, "n_query": n, "n_gallery": len(qs.gallery_pids)}
         )
