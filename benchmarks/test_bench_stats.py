@@ -30,8 +30,12 @@ def msmt_like_sets(seed: int = 0) -> list[QuerySet]:
     inp = ap * rng.uniform(0.2, 1.0, N_Q)
     topk = rng.integers(0, N_G, (N_Q, K)).astype(np.int32)
     root = "/data/MSMT17_V1"
-    q_paths = [f"{root}/test/{i % 3060:04d}/{i % 3060:04d}_{i:03d}_01_0303morning_0015_0.jpg" for i in range(N_Q)]
-    g_paths = [f"{root}/test/{i % 3060:04d}/{i % 3060:04d}_{i:03d}_07_0303noon_0035_1.jpg" for i in range(N_G)]
+    q_paths = [
+        f"{root}/test/{i % 3060:04d}/{i % 3060:04d}_{i:03d}_01_0303morning_0015_0.jpg" for i in range(N_Q)
+    ]
+    g_paths = [
+        f"{root}/test/{i % 3060:04d}/{i % 3060:04d}_{i:03d}_07_0303noon_0035_1.jpg" for i in range(N_G)
+    ]
     outcomes = QueryOutcomes(first, ap, inp, topk)
     q_pid, g_pid = rng.integers(0, 3060, N_Q), rng.integers(0, 3060, N_G)
     q_cam, g_cam = rng.integers(0, 15, N_Q), rng.integers(0, 15, N_G)
@@ -57,7 +61,8 @@ def test_intervals_msmt(benchmark) -> None:
     pq = build_per_query(msmt_like_sets(), root="/data/MSMT17_V1", denominator="valid", k=K)
     metrics = ["R1", "R5", "R10", "mAP", "mINP"]
     iv = benchmark.pedantic(lambda: compute_intervals(pq, metrics), rounds=3, iterations=1)
-    print(f"\nintervals (1,000 resamples, 5 metrics, {N_Q} queries): median {benchmark.stats['median']:.3f} s")
+    median = benchmark.stats["median"]
+    print(f"\nintervals (1,000 resamples, 5 metrics, {N_Q} queries): median {median:.3f} s")
     assert set(iv.metrics) == set(metrics)
 
 
