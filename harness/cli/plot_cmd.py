@@ -55,6 +55,9 @@ def cmc(
     protocol: str = typer.Option(..., "--protocol", "-p", help="Protocol name of the records."),
     leg: str = typer.Option(..., "--leg", help="Leg name of the records."),
     max_rank: int = typer.Option(20, "--max-rank", min=1, help="Last rank drawn."),
+    bands: bool = typer.Option(
+        False, "--bands", help="Shade each curve's 95% bootstrap band (from the records' per-query files)."
+    ),
     out: Path = OUT,
     name: str = typer.Option("cmc", "--name", help="File name without extension."),
 ) -> None:
@@ -62,8 +65,23 @@ def cmc(
     from harness.reports.measured import load_measured
     from harness.reports.plots.cmc import cmc_curves, plot_cmc
 
-    curves = cmc_curves(load_measured(results), protocol, leg)
-    _done(plot_cmc(curves, out / name, title=f"CMC: {protocol} / {leg}", max_rank=max_rank))
+    measured = load_measured(results)
+    curves = cmc_curves(measured, protocol, leg)
+    band = _cmc_bands(measured, protocol, leg, max_rank) if bands else None
+    _done(plot_cmc(curves, out / name, title=f"CMC: {protocol} / {leg}", max_rank=max_rank, bands=band))
+
+
+def _cmc_bands(measured, protocol: str, leg: str, max_rank: int) -> dict:
+    """``method -> (low, high)`` in percent for the records of PROTOCOL/LEG (each needs a per-query file)."""
+    from harness.results.per_query import cmc_band, read_per_query
+
+    bands = {}
+    for m in measured:
+        if m.protocol == protocol and m.leg == leg and m.cmc:
+            pq = read_per_query(Path(m.path))
+            low, high = cmc_band(pq, min(max_rank, len(m.cmc)))
+            bands[m.method] = ([100 * x for x in low], [100 * x for x in high])
+    return bands
 
 
 @app.command("textmask")

@@ -59,7 +59,7 @@ def query_values(
     """
     from harness.metrics.registry import metric_info
 
-    name = metric_info(metric).name
+    name = metric if _RANK.match(metric) else metric_info(metric).name  # any R<k>, or a registered name
     first_rank = np.asarray(first_rank)
     valid = first_rank > 0
     if m := _RANK.match(name):

@@ -203,7 +203,7 @@ def _keys(src: _Source, row_ids: set[int], j: int) -> list[set[Key]]:
     return keys
 
 
-def _lookup(candidates: list[Measured], keys: set[Key]) -> tuple[float, Measured] | None:
+def _lookup(candidates: list[Measured], keys: set[Key]) -> tuple[float, Measured, str] | None:
     for protocol, train, target, setting, metric in sorted(keys, key=str):
         for m in candidates:
             if (
@@ -213,7 +213,7 @@ def _lookup(candidates: list[Measured], keys: set[Key]) -> tuple[float, Measured
                 and m.matches_setting(setting)
                 and metric in m.metrics
             ):
-                return m.metrics[metric], m
+                return m.metrics[metric], m, metric
     return None
 
 
@@ -256,12 +256,14 @@ def _fill_row(src: _Source, keys: list[list[set[Key]]], candidates: list[Measure
     layout = src.meta.layout
     values: list[list[float | None]] = []
     hits: list[Measured] = []
+    sources: dict[tuple[int, int], tuple[str, str]] = {}  # (column, part) -> (record path, metric)
     for j, col in enumerate(layout.columns):
         part_values: list[float | None] = []
         for k in range(max(1, len(col.split_settings))):
             found = None if (col.average_of or col.delta_of) else _lookup(candidates, keys[j][k])
             if found:
                 hits.append(found[1])
+                sources[(j, k)] = (found[1].path, found[2])
             part_values.append(found[0] if found else None)
         values.append(part_values)
     for j, col in enumerate(layout.columns):
@@ -277,7 +279,14 @@ def _fill_row(src: _Source, keys: list[list[set[Key]]], candidates: list[Measure
             if members and len(members) == len(col.average_of) and all(v is not None for v in members):
                 values[j][k] = sum(members) / len(members)  # type: ignore[arg-type]
     cells = [
-        Cell([Part(_fmt(v, max(1, src.decimals[j])), v) if v is not None else Part(MISSING) for v in vals])
+        Cell(
+            [
+                Part(_fmt(v, max(1, src.decimals[j])), v, None, *sources.get((j, k), (None, None)))
+                if v is not None
+                else Part(MISSING)
+                for k, v in enumerate(vals)
+            ]
+        )
         if any(v is not None for v in vals)
         else Cell([Part(MISSING)])
         for j, vals in enumerate(values)
@@ -368,7 +377,8 @@ def _measured_columns(
             )
             for row, found in zip(all_rows, per_row, strict=True):
                 hit = found.get(metric)
-                row.cells.append(Cell([Part(_fmt(hit[0], decimals), hit[0]) if hit else Part(MISSING)]))
+                part = Part(_fmt(hit[0], decimals), hit[0], None, hit[1].path, hit[2]) if hit else Part(MISSING)
+                row.cells.append(Cell([part]))
         for col in columns[-len(metrics) :]:
             col.reportable = not nonrep
     return list(dict.fromkeys(used))

@@ -40,6 +40,8 @@ class Measured:
     path: str
     cmc: tuple[float, ...] = ()
     profile: dict | None = None
+    ci: dict[str, tuple[float, float]] | None = None
+    """95% bootstrap interval per metric, in the same scale as ``metrics`` (None in older records)."""
 
     @property
     def nonreportable(self) -> bool:
@@ -120,6 +122,11 @@ def from_record(record: ResultRecord, path: Path | str) -> Measured:
         path=str(path),
         cmc=tuple(100 * x for x in record.cmc),
         profile=_profile(record),
+        ci=(
+            {k: (100 * b.low, 100 * b.high) for k, b in record.intervals.metrics.items()}
+            if record.intervals is not None
+            else None
+        ),
     )
 
 

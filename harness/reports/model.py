@@ -20,6 +20,10 @@ class Part:
     text: str
     value: float | None = None
     mark: Mark = None
+    source: str | None = None
+    """Result-record path of a measured number (None for reported or derived numbers)."""
+    metric: str | None = None
+    """The record metric of a measured number."""
 
 
 @dataclass

@@ -423,6 +423,18 @@ def compute_intervals(
     )
 
 
+def cmc_band(
+    pq: PerQuery, max_rank: int, *, level: float = 0.95, seed: int = 0
+) -> tuple[list[float], list[float]]:
+    """Pointwise bootstrap interval of the CMC curve at ranks 1..``max_rank`` (same scheme as the
+    record's intervals: queries, or trials then queries)."""
+    from harness.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, resample_statistic
+
+    groups = pq.trial_groups([f"R{r}" for r in range(1, max_rank + 1)])
+    low, high = percentile_interval(resample_statistic(groups, DEFAULT_RESAMPLES, seed), level)
+    return [float(x) for x in low], [float(x) for x in high]
+
+
 def attach_per_query(
     out_dir: Path, record: ResultRecord, sets: Sequence[QuerySet], root: str
 ) -> ResultRecord:

@@ -30,3 +30,40 @@ def test_plot_ranked_reads_the_record(cli, two_methods: Path, tmp_path: Path) ->
         app, ["plot", "ranked", "--record", str(record), "--trial", "42", "--out", str(tmp_path)]
     )
     assert bad.exit_code == 2 and "no queries for trial 42" in bad.output
+
+
+def test_plot_cmc_bands_from_records(cli, two_methods: Path, tmp_path: Path) -> None:
+    from harness.results.per_query import cmc_band, read_per_query
+
+    args = ["plot", "cmc", "--results", str(two_methods), "-p", "p2", "--leg", "M", "--max-rank", "10"]
+    result = cli.invoke(app, [*args, "--bands", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cmc.png").is_file()
+    record = two_methods / "hsv-hist" / "p2" / "M.json"
+    low, high = cmc_band(read_per_query(record), 10)
+    cmc = read_record(record).cmc
+    assert all(lo <= c + 1e-12 and c <= hi + 1e-12 for lo, c, hi in zip(low, cmc, high, strict=True))
+    assert all(a <= b for a, b in zip(low, low[1:], strict=False))  # bands of a CMC rise with rank
+
+
+def test_report_ci_shows_intervals_and_paired_marks(cli, tiny_world: Path, tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    for method in ("hsv-hist", "attr-match"):
+        args = ["run", "-p", "single", "-m", method, "--leg", "market1501", "--data-root", str(tiny_world)]
+        result = cli.invoke(app, [*args, "--out", str(out), "--no-progress", "--no-cache"])
+        assert result.exit_code == 0, result.output
+    args = ["report", "-t", "dtta-t2", "--with-measured", str(out), "--allow-nonreportable"]
+    plain = cli.invoke(app, args)
+    assert plain.exit_code == 0 and " ± " not in plain.output
+    shown = cli.invoke(app, [*args, "--ci"])
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split("|")[1].strip(): line for line in shown.output.splitlines() if "(measured)" in line}
+    hsv, attr = rows["*hsv-hist (measured)†*"], rows["*attr-match (measured)†*"]
+    record = read_record(out / "hsv-hist" / "single" / "market1501.json")
+    half = 100 * (record.intervals.metrics["R1"].high - record.intervals.metrics["R1"].low) / 2
+    assert f"{100 * record.metrics['R1']:.1f} ± {half:.1f}" in hsv
+    # first column: 95.4 vs 71.5 on the same 32 queries, which the paired test separates
+    assert "*" in attr.split("|")[2] and "°" in hsv.split("|")[2]
+    assert "paired test on the same queries" in shown.output and "half-width" in shown.output
+    latex = cli.invoke(app, [*args, "--ci", "-f", "latex"])
+    assert latex.exit_code == 0 and r"$\pm$" in latex.output
