@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from harness.cli.app import app
@@ -43,7 +44,7 @@ def test_plot_cmc_bands_from_records(cli, two_methods: Path, tmp_path: Path) -> 
     low, high = cmc_band(read_per_query(record), 10)
     cmc = read_record(record).cmc
     assert all(lo <= c + 1e-12 and c <= hi + 1e-12 for lo, c, hi in zip(low, cmc, high, strict=True))
-    assert all(a <= b for a, b in zip(low, low[1:], strict=False))  # bands of a CMC rise with rank
+    assert all(a <= b for a, b in itertools.pairwise(low))  # bands of a CMC rise with rank
 
 
 def test_report_ci_shows_intervals_and_paired_marks(cli, tiny_world: Path, tmp_path: Path) -> None:
