@@ -138,9 +138,15 @@ def pareto(
 @handle_errors
 def tsne(
     features: Path = typer.Option(
-        ...,
+        None,
         "--features",
         help=".npz with image_features, image_pids and optionally text_features, text_pids.",
+    ),
+    record: Path = typer.Option(
+        None, "--record", help="A result record (.json): read its embeddings from the cache through its keys."
+    ),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="With --record: the embedding cache the run used (default: $HARNESS_CACHE)."
     ),
     perplexity: float = typer.Option(30.0, "--perplexity", min=1.0),
     iterations: int = typer.Option(500, "--iterations", min=50),
@@ -149,9 +155,23 @@ def tsne(
     name: str = typer.Option("tsne", "--name", help="File name without extension."),
 ) -> None:
     """t-SNE of image (and text) features, coloured by identity."""
+    from harness.errors import ConfigError
     from harness.reports.plots.tsne import plot_tsne
 
-    arrays = _npz(features, ("image_features", "image_pids"))
+    if (features is None) == (record is None):
+        raise ConfigError("give exactly one of --features (.npz) or --record (a result record)")
+    if record is not None:
+        from harness.results.embeddings import record_embeddings
+
+        emb = record_embeddings(record, cache_dir)
+        arrays = {
+            "image_features": emb.image_features,
+            "image_pids": emb.image_pids,
+            "text_features": emb.text_features,
+            "text_pids": emb.text_pids,
+        }
+    else:
+        arrays = _npz(features, ("image_features", "image_pids"))
     paths = plot_tsne(
         arrays["image_features"],
         arrays["image_pids"],

@@ -68,3 +68,34 @@ def test_report_ci_shows_intervals_and_paired_marks(cli, tiny_world: Path, tmp_p
     assert "paired test on the same queries" in shown.output and "half-width" in shown.output
     latex = cli.invoke(app, [*args, "--ci", "-f", "latex"])
     assert latex.exit_code == 0 and r"$\pm$" in latex.output
+
+
+def test_plot_tsne_reads_embeddings_through_the_record(cli, tiny_world: Path, tmp_path: Path) -> None:
+    from harness.results.embeddings import record_embeddings
+
+    cache, out = tmp_path / "run-cache", tmp_path / "res"  # not $HARNESS_CACHE (tmp_path / "cache")
+    runs = [("p2", "hsv-hist", "MS"), ("t2i", "attr-match", "rstpreid")]
+    for protocol, method, leg in runs:
+        args = ["run", "-p", protocol, "-m", method, "--leg", leg, "--data-root", str(tiny_world)]
+        result = cli.invoke(app, [*args, "--out", str(out), "--cache-dir", str(cache), "--no-progress"])
+        assert result.exit_code == 0, result.output
+    image = record_embeddings(out / "hsv-hist" / "p2" / "MS.json", cache)
+    record = read_record(out / "hsv-hist" / "p2" / "MS.json")
+    assert image.image_features.shape[0] == record.counts.n_query == len(image.image_pids)
+    assert image.text_features is None
+    text = record_embeddings(out / "attr-match" / "t2i" / "rstpreid.json", cache)
+    assert (
+        text.text_features.shape[0]
+        == read_record(out / "attr-match" / "t2i" / "rstpreid.json").counts.n_query
+    )
+    assert len(text.image_pids) == len(text.image_features) > 0
+    for protocol, method, leg in runs:
+        record_path = out / method / protocol / f"{leg}.json"
+        args = ["plot", "tsne", "--record", str(record_path), "--cache-dir", str(cache), "--perplexity", "3"]
+        result = cli.invoke(
+            app, [*args, "--iterations", "60", "--out", str(tmp_path / "plots"), "--name", leg]
+        )
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "plots" / f"{leg}.png").is_file()
+    empty = cli.invoke(app, ["plot", "tsne", "--record", str(out / "hsv-hist" / "p2" / "MS.json")])
+    assert empty.exit_code == 2 and "not in" in empty.output  # another cache folder: the entry is absent
