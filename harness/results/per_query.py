@@ -85,46 +85,44 @@ class QuerySet:
     query_caption: np.ndarray | None = None
 
 
-def image_query_sets(eval_sets: Sequence[Any], results: Sequence[Any]) -> list[QuerySet]:
-    """Query sets of an image leg: one per trial (``EvalSet`` with ``query``/``gallery`` manifests)."""
-    return [
-        QuerySet(
-            es.query.paths,
-            np.asarray(es.query.pids),
-            np.asarray(es.query.camids),
-            es.gallery.paths,
-            np.asarray(es.gallery.pids),
-            np.asarray(es.gallery.camids),
-            res.outcomes(),
-            trial=i,
-        )
-        for i, (es, res) in enumerate(zip(eval_sets, results, strict=True))
-    ]
+CAPTION_NAME = " (caption "
+"""How the pipeline names a caption query: ``<image path> (caption <j>)``."""
 
 
-def caption_query_sets(query: Any, queries: Any, gallery: Any, results: Sequence[Any]) -> list[QuerySet]:
-    """Query sets of a text leg: one per mask repeat; each caption is a query, keyed by its image
-    (``query`` manifest, ``queries.image_index``) and its index among that image's captions."""
-    index = np.asarray(queries.image_index)
-    caption = np.zeros(len(index), dtype=np.int32)
-    for j in range(1, len(index)):
-        caption[j] = caption[j - 1] + 1 if index[j] == index[j - 1] else 0
-    paths = [query[int(i)].path for i in index]
-    camids = np.asarray([query[int(i)].camid for i in index])
-    return [
-        QuerySet(
-            paths,
-            np.asarray(queries.pids),
-            camids,
-            gallery.paths,
-            np.asarray(gallery.pids),
-            np.asarray(gallery.camids),
-            res.outcomes(),
-            repeat=r,
-            query_caption=caption,
+def score_query_sets(scores: Sequence[Any]) -> list[QuerySet]:
+    """Query sets of a record from its trials' scores (``harness.pipeline.scoring.TrialScore``: the
+    forward result with ``topk`` lists and the label-only ``query``/``gallery`` sides).
+
+    Image queries: one set per trial (``trial`` = its index). Caption queries (no camera): one set
+    per masking (``repeat`` = its index), each caption keyed by its image path and caption number.
+    """
+    sets = []
+    for i, sc in enumerate(scores):
+        q, g, res = sc.query, sc.gallery, sc.results["forward"]
+        if q.camids is None:  # captions
+            split = [name.rsplit(CAPTION_NAME, 1) for name in q.names]
+            paths = [parts[0] for parts in split]
+            caption = np.asarray([int(parts[1].rstrip(")")) if len(parts) == 2 else -1 for parts in split])
+            camids = np.full(len(paths), -1)
+            trial, repeat = 0, i
+        else:
+            paths, caption, camids, trial, repeat = list(q.names), None, np.asarray(q.camids), i, 0
+        g_cam = np.asarray(g.camids) if g.camids is not None else np.full(len(g.pids), -1)
+        sets.append(
+            QuerySet(
+                paths,
+                np.asarray(q.pids),
+                camids,
+                list(g.names),
+                np.asarray(g.pids),
+                g_cam,
+                res.outcomes(),
+                trial=trial,
+                repeat=repeat,
+                query_caption=caption,
+            )
         )
-        for r, res in enumerate(results)
-    ]
+    return sets
 
 
 def _relative(paths: Sequence[str], root: str) -> np.ndarray:
