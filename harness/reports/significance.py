@@ -33,18 +33,60 @@ def _decimals(text: str) -> int:
     return len(head.split(".", 1)[1]) if "." in head else 0
 
 
-def _paired_p(a: Part, b: Part) -> float | None:
-    """p-value of the paired test between the records behind two parts (None if they do not pair)."""
+def paired_p(path_a: str, path_b: str, metric: str) -> float | None:
+    """p-value of the paired test (``harness compare``) between two records' per-query outcomes on
+    ``metric``; None when either lacks per-query outcomes or they do not pair."""
     from harness.results.compare import compare_pair
     from harness.results.io import read_record
 
     try:
-        rec_a = (read_record(Path(a.source)), Path(a.source))  # type: ignore[arg-type]
-        rec_b = (read_record(Path(b.source)), Path(b.source))  # type: ignore[arg-type]
-        row = compare_pair(rec_a, rec_b, str(a.metric), n_resamples=200, n_permutations=2000, seed=0)
+        rec_a = (read_record(Path(path_a)), Path(path_a))
+        rec_b = (read_record(Path(path_b)), Path(path_b))
+        row = compare_pair(rec_a, rec_b, metric, n_resamples=200, n_permutations=2000, seed=0)
     except ResultError:
         return None
     return row.p_value
+
+
+def _paired_p(a: Part, b: Part) -> float | None:
+    return paired_p(str(a.source), str(b.source), str(a.metric))
+
+
+def with_ci(text: str, bounds: tuple[float, float] | None) -> str:
+    """``text ± half-width`` (in ``text``'s decimals), keeping a trailing significance mark."""
+    if bounds is None:
+        return text
+    number = text.rstrip(BETTER + WORSE)
+    half = (bounds[1] - bounds[0]) / 2
+    return f"{number} ± {half:.{_decimals(number)}f}{text[len(number) :]}"
+
+
+def annotate_entries(entries: Sequence, *, alpha: float = ALPHA) -> None:
+    """Leaderboard entries (``harness.reports.leaderboard``): measured values get ``± half-width``
+    and, per (protocol, training sets, target, setting) and metric, the best of two or more measured
+    entries ``*`` (and the runner-up ``°``) when the paired test gives p < ``alpha``. Each entry's
+    record path is ``entry.extra["record"]``, its intervals ``entry.ci``."""
+    from harness.metrics.registry import METRICS
+
+    cells: dict[tuple, list] = {}
+    for e in entries:
+        cells.setdefault((e.protocol, e.train, e.target, e.setting), []).append(e)
+    for group in cells.values():
+        for metric in {m for e in group for m in e.metrics}:
+            have = [e for e in group if metric in e.metrics and e.extra.get("record")]
+            info = METRICS.get(metric) if metric in METRICS else None
+            if len(have) < 2 or info is None:
+                continue
+            ranked = sorted(have, key=lambda e: e.metrics[metric], reverse=info.higher_is_better)
+            p = paired_p(ranked[0].extra["record"], ranked[1].extra["record"], metric)
+            if p is not None and p < alpha and ranked[0].metrics[metric] != ranked[1].metrics[metric]:
+                ranked[0].texts[metric] = ranked[0].text(metric) + BETTER
+                ranked[1].texts[metric] = ranked[1].text(metric) + WORSE
+    for e in entries:
+        for metric in e.metrics:
+            bounds = e.ci.get(metric) if getattr(e, "ci", None) else None
+            if bounds is not None:
+                e.texts[metric] = with_ci(e.text(metric), bounds)
 
 
 def annotate_measured(table: PaperTable, measured: Sequence[Measured], *, alpha: float = ALPHA) -> None:
@@ -77,10 +119,7 @@ def annotate_measured(table: PaperTable, measured: Sequence[Measured], *, alpha:
                 bounds = ci_of.get(part.source or "", {}).get(part.metric or "")
                 if bounds is None:
                     continue
-                number = part.text.rstrip(BETTER + WORSE)
-                mark = part.text[len(number) :]
-                half = (bounds[1] - bounds[0]) / 2
-                part.text = f"{number} ± {half:.{_decimals(number)}f}{mark}"
+                part.text = with_ci(part.text, bounds)
                 shown_ci = True
     if shown_ci:
         table.footnotes.append(FOOTNOTE_CI)

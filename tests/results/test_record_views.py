@@ -99,3 +99,17 @@ def test_plot_tsne_reads_embeddings_through_the_record(cli, tiny_world: Path, tm
         assert (tmp_path / "plots" / f"{leg}.png").is_file()
     empty = cli.invoke(app, ["plot", "tsne", "--record", str(out / "hsv-hist" / "p2" / "MS.json")])
     assert empty.exit_code == 2 and "not in" in empty.output  # another cache folder: the entry is absent
+
+
+def test_leaderboard_shows_intervals_and_marks(cli, two_methods: Path, tmp_path: Path) -> None:
+    args = ["leaderboard", "--results", str(two_methods), "--allow-nonreportable", "--out", str(tmp_path)]
+    result = cli.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "leaderboard.md").read_text()
+    record = read_record(two_methods / "hsv-hist" / "p2" / "M.json")
+    half = 100 * (record.intervals.metrics["mAP"].high - record.intervals.metrics["mAP"].low) / 2
+    assert f"{100 * record.metrics['mAP']:.2f} ± {half:.2f}" in md
+    # p2 M (32 queries): attr-match 95.4 vs hsv-hist 71.5 mAP, separated by the paired test
+    row = next(line for line in md.splitlines() if "records/attr-match/p2/M.json" in line)
+    assert "*" in row.split("|")[-3]  # the mAP column
+    assert "paired test on the same queries" in md and "paired test" in (tmp_path / "p2.html").read_text()
