@@ -105,12 +105,10 @@ class TopK:
 
     def process(self, dist: torch.Tensor, row0: int) -> None:
         """Fill rows ``row0 .. row0 + len(dist)`` from their distance rows (smaller is closer)."""
-        from harness.metrics.topk import smallest_k_stable
-
         n_rows, n_g = dist.shape
         rows = slice(row0, row0 + n_rows)
         extra = int(self.n_junk[rows].max(initial=0))
-        idx = smallest_k_stable(dist, min(n_g, self.k + extra)).cpu().numpy()
+        idx = _smallest_stable(dist, min(n_g, self.k + extra)).cpu().numpy()
         if self.junk == "same-camera" and extra:
             lab = self.labels
             junk = (lab.g_pids[idx] == lab.q_pids[rows, None]) & (
@@ -120,6 +118,27 @@ class TopK:
             idx = np.where(np.take_along_axis(junk, order, 1), -1, np.take_along_axis(idx, order, 1))
         width = min(self.k, idx.shape[1])
         self.out[rows, :width] = idx[:, :width]
+
+
+def _smallest_stable(dist: torch.Tensor, k: int) -> torch.Tensor:
+    """First ``k`` columns of each row's stable ascending argsort. One ``topk`` of ``k + 1``: a row
+    whose ``k``-th and ``(k+1)``-th values differ has no tie across the cut, so its ``k`` smallest are
+    exact and only need ordering by (value, index); the rare rows with a tie at the cut go through
+    :func:`harness.metrics.topk.smallest_k_stable`."""
+    import torch
+
+    from harness.metrics.topk import smallest_k_stable
+
+    n = dist.shape[1]
+    vals, idx = torch.topk(dist, min(n, k + 1), dim=1, largest=False, sorted=True)
+    idx = idx[:, :k]
+    if vals.shape[1] > k:
+        fix = torch.nonzero(vals[:, k] == vals[:, k - 1]).flatten()
+        if len(fix):
+            idx[fix] = smallest_k_stable(dist[fix], k)
+    idx = torch.sort(idx, dim=1).values
+    order = torch.sort(dist.gather(1, idx), dim=1, stable=True).indices
+    return idx.gather(1, order)
 
 
 def topk_reference(distmat: np.ndarray, labels: Labels, k: int, junk: str) -> np.ndarray:

@@ -102,3 +102,16 @@ def test_topk_follows_reranking():
 def test_topk_must_be_positive():
     with pytest.raises(MetricError, match="topk"):
         evaluate_distances(np.zeros((1, 2)), [0], [0, 1], [0], [1, 1], topk=0)
+
+
+@pytest.mark.parametrize("k", [1, 3, 7, 20])
+def test_smallest_stable_equals_a_stable_argsort(k):
+    import torch
+
+    from harness.metrics.outcomes import _smallest_stable
+
+    rng = np.random.default_rng(k)
+    x = rng.integers(0, 5, (50, 20)).astype(np.float32)  # many ties, at and across the cut
+    x[0] = 1.0  # a row of equal values
+    got = _smallest_stable(torch.from_numpy(x), min(k, 20)).numpy()
+    np.testing.assert_array_equal(got, np.argsort(x, axis=1, kind="stable")[:, : min(k, 20)])
