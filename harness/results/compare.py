@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import RegistryError, ResultError
-from harness.results.io import iter_record_paths, read_record
 from harness.results.per_query import interval_metrics, read_per_query
 from harness.results.schema import ResultRecord
 
@@ -65,9 +64,19 @@ def method_label(record: ResultRecord) -> str:
     return record.method.name + (f"@{record.method.variant}" if record.method.variant else "")
 
 
+def cell_leg(record: ResultRecord) -> str:
+    """The leg as ``harness compare`` pairs it: the leg plus its evaluation settings slug (re-ranking,
+    flip, mask ratio, ...), without the weights part, so a random-init run pairs with a weights-free one."""
+    from harness.results.identity import evaluation_parts
+
+    parts = evaluation_parts(record.settings, record.protocol.evaluation)
+    return "+".join([record.protocol.leg, *parts])
+
+
 def find_records(results_dir: Path, method: str) -> dict[tuple[str, str], tuple[ResultRecord, Path]]:
-    """The records of ``method`` (``name`` or ``name@variant``) keyed by (protocol, leg)."""
+    """The records of ``method`` (``name`` or ``name@variant``) keyed by (protocol, :func:`cell_leg`)."""
     from harness.methods.registry import get_card
+    from harness.results.io import read_records
 
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
@@ -76,11 +85,17 @@ def find_records(results_dir: Path, method: str) -> dict[tuple[str, str], tuple[
     with contextlib.suppress(RegistryError):  # an unregistered method may still have records
         name = get_card(name).name  # aliases resolve to the registered name
     wanted = f"{name}@{variant}" if variant else name
-    found = {}
-    for path in iter_record_paths(results_dir):
-        record = read_record(path)
-        if method_label(record) == wanted:
-            found[(record.protocol.name, record.protocol.leg)] = (record, path)
+    found: dict[tuple[str, str], tuple[ResultRecord, Path]] = {}
+    for f in read_records(results_dir):
+        if method_label(f.record) != wanted:
+            continue
+        cell = (f.record.protocol.name, cell_leg(f.record))
+        if cell in found:
+            raise ResultError(
+                f"{found[cell][1]} and {f.path}: two records of {wanted} for {cell[0]}/{cell[1]} "
+                "(e.g. another checkpoint); keep one of them in the folder to compare"
+            )
+        found[cell] = (f.record, f.path)
     if not found:
         raise ResultError(f"{results_dir}: no result record of method {wanted!r}")
     return found
@@ -145,7 +160,7 @@ def compare_pair(
     )
     return ComparisonRow(
         protocol=a.protocol.name,
-        leg=a.protocol.leg,
+        leg=cell_leg(a),
         metric=metric,
         a=res.a,
         b=res.b,

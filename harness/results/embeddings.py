@@ -66,7 +66,7 @@ def record_embeddings(record_path: Path | str, cache_dir: Path | str | None = No
     record = read_record(record_path)
     pq = read_per_query(record, record_path)
     store = EmbeddingStore(resolve_cache_dir(cache_dir))
-    encode = (record.engine or {}).get("encode", {})
+    encode = record.engine.encode
     query, gallery = encode.get("query", {}), encode.get("gallery", {})
     where = str(record_path)
     if "keys" in query:  # a text leg: captions (repeat 0) and the referenced gallery images

@@ -441,7 +441,7 @@ def attach_per_query(
     from harness.results.io import result_path
     from harness.results.schema import PerQueryRef
 
-    k = int(record.protocol.evaluation.get("max_rank", 10))
+    k = int(record.protocol.evaluation.max_rank)
     pq = build_per_query(
         sets, root=str(root), denominator=str(record.conventions.get("denominator", "valid")), k=k
     )

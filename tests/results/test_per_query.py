@@ -65,12 +65,12 @@ def test_ranked_lists_name_real_gallery_images(two_methods: Path) -> None:
 def test_load_results_returns_intervals_std_and_trials(two_methods: Path) -> None:
     frame = load_results(two_methods)
     grid = frame[(frame.method == "hsv-hist") & (frame.leg == "grid")].iloc[0]
-    assert len(grid["trial_metrics"]) == 10 and grid["R1_std"] >= 0
+    assert len(grid["trials"]) == 10 and grid["R1_std"] >= 0
     assert grid["mAP_ci_low"] <= grid["mAP"] <= grid["mAP_ci_high"]
     assert grid["ci_scheme"] == "trials+queries" and grid["ci_level"] == 0.95
     assert Path(grid["per_query"]).is_file()
     m = frame[(frame.method == "hsv-hist") & (frame.leg == "M")].iloc[0]
-    assert m["trial_metrics"] == [] and m["ci_scheme"] == "queries"
+    assert m["trials"] == [] and m["ci_scheme"] == "queries"
 
 
 def test_changed_file_and_old_record_are_named(two_methods: Path, tmp_path: Path) -> None:
