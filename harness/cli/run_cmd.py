@@ -25,24 +25,28 @@ def print_outcomes(outcomes, title: str) -> None:
         record = outcome.record
         m = record.metrics
         std = record.metrics_std
-        ci = record.intervals.metrics if record.intervals is not None else {}
         cells = []
         for k in names:
             info = metric_info(k)
             cell = info.format(m.get(k)) + (f" ± {info.format(std[k])}" if k in std and k in m else "")
-            if k in ci and k in m:  # the bootstrap interval on the cell's last line
-                cell += f"\n{info.format(ci[k].low)}-{info.format(ci[k].high)}"
             cells.append(cell)
         leg = record_key(record).leg_label
         table.add_row(leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
     out.print(table)
-    if schemes := sorted({o.record.intervals.scheme for o in outcomes if o.record.intervals is not None}):
-        out.print(
-            f"last line of a cell: 95% bootstrap interval (percentile, resampling {' / '.join(schemes)}); "
-            "±: std over trials or mask repeats",
-            highlight=False,
-            markup=False,
-        )
+    for outcome in outcomes:  # each metric's bootstrap interval, one line per record (never cut)
+        iv = outcome.record.intervals
+        if iv is not None and iv.metrics:
+            bounds = ", ".join(
+                f"{k} {metric_info(k).format(b.low)}-{metric_info(k).format(b.high)}"
+                for k, b in iv.metrics.items()
+            )
+            leg = record_key(outcome.record).leg_label
+            out.print(
+                f"{leg}: {100 * iv.level:g}% interval ({iv.method} bootstrap over {iv.scheme}): {bounds}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
     for outcome in outcomes:
         flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
         out.print(f"result: {outcome.path}{flags}", highlight=False)

@@ -31,7 +31,7 @@ def test_run_writes_per_query_files_that_reproduce_the_metrics(two_methods: Path
         assert (path.parent / record.per_query.file).is_file()
         pq = read_per_query(path)
         assert len(pq) == record.per_query.n_rows == trials * record.counts.n_query
-        assert pq["topk"].shape == (len(pq), record.protocol.evaluation["max_rank"])
+        assert pq["topk"].shape == (len(pq), record.protocol.evaluation.max_rank)
         for metric in ("R1", "R5", "mAP", "mINP"):
             groups = pq.trial_groups([metric])
             assert len(groups) == trials

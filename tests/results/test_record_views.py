@@ -15,8 +15,9 @@ def test_run_prints_interval_next_to_each_metric(cli, tiny_world: Path, tmp_path
     assert result.exit_code == 0, result.output
     record = read_record(tmp_path / "hsv-hist" / "p2" / "MS.json")
     iv = record.intervals.metrics["mAP"]
-    assert f"{100 * iv.low:.1f}-{100 * iv.high:.1f}" in result.output
-    assert "95% bootstrap interval (percentile, resampling queries)" in " ".join(result.output.split())
+    line = next(line for line in result.output.splitlines() if line.startswith("MS: 95% interval"))
+    assert line.startswith("MS: 95% interval (percentile bootstrap over queries): R1 ")
+    assert f"mAP {100 * iv.low:.2f}-{100 * iv.high:.2f}" in line
 
 
 def test_plot_ranked_reads_the_record(cli, two_methods: Path, tmp_path: Path) -> None:

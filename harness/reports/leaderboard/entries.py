@@ -115,7 +115,7 @@ def measured_entry(record: ResultRecord, measured: Measured, record_path: str) -
         why_not=measured.why_not_reportable if measured.nonreportable else "",
         record_path=record_path,
         extra={"leg": measured.key.leg_label if measured.key else measured.leg, "record": measured.path},
-        ci={k: v for k, v in (measured.ci or {}).items() if k in METRIC_COLUMNS},
+        ci={k: v for k, v in (measured.ci or {}).items() if k in metric_names()},
     )
 
 
