@@ -19,6 +19,7 @@ import numpy as np
 from harness.errors import RegistryError, ResultError
 from harness.results.per_query import interval_metrics, read_per_query
 from harness.results.schema import ResultRecord
+from harness.stats.paired import PairedResult
 
 ROW_KEYS = (
     "protocol",
@@ -35,23 +36,15 @@ ROW_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class ComparisonRow:
-    """One leg's paired comparison (values are fractions, as in records)."""
+@dataclass(frozen=True, kw_only=True)
+class ComparisonRow(PairedResult):
+    """One leg's paired comparison (the :class:`PairedResult` of the leg, values are fractions as in
+    records) with where it comes from and its Holm-adjusted p-value."""
 
     protocol: str
     leg: str
     metric: str
-    a: float
-    b: float
-    delta: float
-    ci_low: float
-    ci_high: float
-    p_value: float
     p_adjusted: float
-    n_pairs: int
-    test: str
-    level: float
 
     def to_json(self) -> dict:
         """The ``--json`` row: the documented keys, then the test's name and the interval level."""
@@ -159,19 +152,7 @@ def compare_pair(
         seed=seed,
     )
     return ComparisonRow(
-        protocol=a.protocol.name,
-        leg=cell_leg(a),
-        metric=metric,
-        a=res.a,
-        b=res.b,
-        delta=res.delta,
-        ci_low=res.ci_low,
-        ci_high=res.ci_high,
-        p_value=res.p_value,
-        p_adjusted=res.p_value,
-        n_pairs=res.n_pairs,
-        test=res.test,
-        level=res.level,
+        **asdict(res), protocol=a.protocol.name, leg=cell_leg(a), metric=metric, p_adjusted=res.p_value
     )
 
 
