@@ -104,3 +104,15 @@ def test_compare_names_missing_methods_and_legs(cli, two_methods: Path) -> None:
     assert result.exit_code == 2 and "share no record" in result.output
     result = cli.invoke(app, [*base, "attr-match", "--metric", "AUC", "-p", "p2"])
     assert result.exit_code == 2 and "AUC" in result.output
+
+
+def test_cells_pair_random_init_with_weights_free(two_methods: Path) -> None:
+    from harness.results.compare import cell_leg
+    from harness.results.identity import record_key
+
+    record = read_record(two_methods / "attr-match" / "p2" / "M.json")
+    random_init = record.model_copy(
+        update={"method": record.method.model_copy(update={"weights": "random-init"})}
+    )
+    assert record_key(random_init).leg_label == "M+random-init"  # its own record file ...
+    assert cell_leg(random_init) == cell_leg(record) == "M"  # ... but the same cell to compare
