@@ -46,6 +46,8 @@ class Measured:
     """Std over trials or repeats, in display units."""
     world: dict | None = None
     """The synthetic world ``{scale, seed}`` of the test data (None for real data or older records)."""
+    kind: str = "image"
+    """``image`` or ``text`` (caption queries): the metric registry's leg kinds."""
 
     @property
     def protocol_version(self) -> int:
@@ -131,6 +133,7 @@ def from_record(record: ResultRecord, path: Path | str) -> Measured:
         metrics_std=display_metrics(record.metrics_std),
         world=record.world.model_dump() if record.world else None,
         ci=_intervals(record),
+        kind=record.protocol.kind,
     )
 
 
