@@ -68,9 +68,13 @@ def annotate_entries(entries: Sequence, *, alpha: float = ALPHA) -> None:
     record path is ``entry.extra["record"]``, its intervals ``entry.ci``."""
     from harness.metrics.registry import METRICS
 
+    from harness.results.compare import cell_leg
+    from harness.results.io import read_record
+
     cells: dict[tuple, list] = {}
-    for e in entries:
-        cells.setdefault((e.protocol, e.train, e.target, e.setting), []).append(e)
+    for e in entries:  # the cells harness compare pairs: a method's own convention does not split them
+        shared = cell_leg(read_record(Path(e.extra["record"]))) if e.extra.get("record") else e.setting
+        cells.setdefault((e.protocol, e.train, e.target, shared), []).append(e)
     for group in cells.values():
         for metric in {m for e in group for m in e.metrics}:
             have = [e for e in group if metric in e.metrics and e.extra.get("record")]

@@ -58,12 +58,14 @@ def method_label(record: ResultRecord) -> str:
 
 
 def cell_leg(record: ResultRecord) -> str:
-    """The leg as ``harness compare`` pairs it: the leg plus its evaluation settings slug (re-ranking,
-    flip, mask ratio, ...), without the weights part, so a random-init run pairs with a weights-free one."""
+    """The leg as ``harness compare`` pairs it: the leg plus the slug of the settings both methods must
+    share (re-ranking, AQE, flip, text mask). What belongs to one method (its weights, precision and
+    own scoring convention) is left out, so a random-init network pairs with a weights-free method and
+    a method scored its own way pairs with one scored the protocol's way."""
     from harness.results.identity import evaluation_parts
 
-    parts = evaluation_parts(record.settings, record.protocol.evaluation)
-    return "+".join([record.protocol.leg, *parts])
+    shared = record.settings.model_copy(update={"convention": None, "method_dtype": None})
+    return "+".join([record.protocol.leg, *evaluation_parts(shared, record.protocol.evaluation)])
 
 
 def find_records(results_dir: Path, method: str) -> dict[tuple[str, str], tuple[ResultRecord, Path]]:

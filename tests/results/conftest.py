@@ -21,3 +21,11 @@ def two_methods(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> P
             result = runner.invoke(app, [*args, "--no-progress", "--no-cache"])
             assert result.exit_code == 0, result.output
     return out
+
+
+def record_file(root: Path, method: str, protocol: str, leg: str) -> Path:
+    """The one record of ``method`` for ``protocol``/``leg`` under ``root``, whatever its settings slug
+    (attr-match scores with its own convention: ``M+cosine.json``)."""
+    found = [p for p in (root / method / protocol).glob("*.json") if p.stem.split("+")[0] == leg]
+    assert len(found) == 1, found
+    return found[0]

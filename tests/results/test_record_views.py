@@ -7,6 +7,7 @@ from pathlib import Path
 
 from harness.cli.app import app
 from harness.results import read_record
+from tests.results.conftest import record_file
 
 
 def test_run_prints_interval_next_to_each_metric(cli, tiny_world: Path, tmp_path: Path) -> None:
@@ -52,7 +53,10 @@ def test_report_ci_shows_intervals_and_paired_marks(cli, tiny_world: Path, tmp_p
     out = tmp_path / "res"
     for method in ("hsv-hist", "attr-match"):
         args = ["run", "-p", "single", "-m", method, "--leg", "market1501", "--data-root", str(tiny_world)]
-        result = cli.invoke(app, [*args, "--out", str(out), "--no-progress", "--no-cache"])
+        # the protocol's convention for both, so that both records match the table's cells
+        result = cli.invoke(
+            app, [*args, "--convention", "common", "--out", str(out), "--no-progress", "--no-cache"]
+        )
         assert result.exit_code == 0, result.output
     args = ["report", "-t", "dtta-t2", "--with-measured", str(out), "--allow-nonreportable"]
     plain = cli.invoke(app, args)
@@ -84,14 +88,12 @@ def test_plot_tsne_reads_embeddings_through_the_record(cli, tiny_world: Path, tm
     record = read_record(out / "hsv-hist" / "p2" / "MS.json")
     assert image.image_features.shape[0] == record.counts.n_query == len(image.image_pids)
     assert image.text_features is None
-    text = record_embeddings(out / "attr-match" / "t2i" / "rstpreid.json", cache)
-    assert (
-        text.text_features.shape[0]
-        == read_record(out / "attr-match" / "t2i" / "rstpreid.json").counts.n_query
-    )
+    text_record = record_file(out, "attr-match", "t2i", "rstpreid")
+    text = record_embeddings(text_record, cache)
+    assert text.text_features.shape[0] == read_record(text_record).counts.n_query
     assert len(text.image_pids) == len(text.image_features) > 0
     for protocol, method, leg in runs:
-        record_path = out / method / protocol / f"{leg}.json"
+        record_path = record_file(out, method, protocol, leg)
         args = ["plot", "tsne", "--record", str(record_path), "--cache-dir", str(cache), "--perplexity", "3"]
         result = cli.invoke(
             app, [*args, "--iterations", "60", "--out", str(tmp_path / "plots"), "--name", leg]
@@ -111,6 +113,6 @@ def test_leaderboard_shows_intervals_and_marks(cli, two_methods: Path, tmp_path:
     half = 100 * (record.intervals.metrics["mAP"].high - record.intervals.metrics["mAP"].low) / 2
     assert f"{100 * record.metrics['mAP']:.2f} ± {half:.2f}" in md
     # p2 M (32 queries): attr-match 95.4 vs hsv-hist 71.5 mAP, separated by the paired test
-    row = next(line for line in md.splitlines() if "records/attr-match/p2/M.json" in line)
+    row = next(line for line in md.splitlines() if "records/attr-match/p2/M" in line)
     assert "*" in row.split("|")[-3]  # the mAP column
     assert "paired test on the same queries" in md and "paired test" in (tmp_path / "p2.html").read_text()
