@@ -305,7 +305,9 @@ def encode_per_query(pq: PerQuery) -> bytes:
     """The ``.npz`` bytes of ``pq``: deflate level 1, path columns as UTF-8 bytes."""
     arrays = {"meta": np.frombuffer(json.dumps(pq.meta).encode(), dtype=np.uint8), **pq.columns}
     for name in _STRINGS:
-        arrays[name] = np.asarray([p.encode("utf-8") for p in pq.columns[name].tolist()], dtype=bytes)
+        arrays[name] = np.asarray(
+            [p.encode("utf-8", "surrogateescape") for p in pq.columns[name].tolist()], dtype=bytes
+        )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, arr in arrays.items():
@@ -347,7 +349,9 @@ def load_per_query_file(path: Path, sha256: str | None = None) -> PerQuery:
     try:
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
         for name in _STRINGS:
-            arrays[name] = np.asarray([b.decode("utf-8") for b in arrays[name].tolist()], dtype=str)
+            arrays[name] = np.asarray(
+                [b.decode("utf-8", "surrogateescape") for b in arrays[name].tolist()], dtype=str
+            )
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
         raise ResultError(f"{path}: per-query file has an unreadable meta or path column ({exc})") from exc
     if meta.get("format_version") != FORMAT_VERSION:
