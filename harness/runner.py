@@ -18,6 +18,7 @@ from harness.errors import MetricError, ProtocolError
 from harness.pipeline import phases
 from harness.pipeline.options import LegOutcome, ProgressHook, RunOptions, no_progress
 from harness.pipeline.sources import query_source
+from harness.results.per_query import attach_per_query, score_query_sets
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
@@ -156,5 +157,6 @@ def run_leg(
             notes=variant_notes,
             cost=cost,
         )
+        record = attach_per_query(options.out_dir, record, score_query_sets(scores), str(read.found.root))
         outcomes.append(phases.write_outcome(options, record))
     return outcomes

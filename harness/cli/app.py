@@ -12,6 +12,7 @@ from harness import __version__
 from harness.cli import (
     cache_cmd,
     check_cmd,
+    compare_cmd,
     data_cmd,
     demo_cmd,
     leaderboard_cmd,
@@ -108,6 +109,7 @@ app.command("run", cls=run_cmd.RunCommand)(run_cmd.run_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(report_cmd.report_command)
 app.command("check")(check_cmd.check_command)
+app.command("compare")(compare_cmd.compare_command)
 app.command("leaderboard")(leaderboard_cmd.leaderboard_command)
 app.command("profile")(profile_cmd.profile_command)
 app.add_typer(data_cmd.app, name="data")

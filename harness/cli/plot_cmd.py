@@ -55,6 +55,9 @@ def cmc(
     protocol: str = typer.Option(..., "--protocol", "-p", help="Protocol name of the records."),
     leg: str = typer.Option(..., "--leg", help="Leg name of the records."),
     max_rank: int = typer.Option(20, "--max-rank", min=1, help="Last rank drawn."),
+    bands: bool = typer.Option(
+        False, "--bands", help="Shade each curve's 95% bootstrap band (from the records' per-query files)."
+    ),
     out: Path = OUT,
     name: str = typer.Option("cmc", "--name", help="File name without extension."),
 ) -> None:
@@ -62,8 +65,23 @@ def cmc(
     from harness.reports.measured import load_measured
     from harness.reports.plots.cmc import cmc_curves, plot_cmc
 
-    curves = cmc_curves(load_measured(results), protocol, leg)
-    _done(plot_cmc(curves, out / name, title=f"CMC: {protocol} / {leg}", max_rank=max_rank))
+    measured = load_measured(results)
+    curves = cmc_curves(measured, protocol, leg)
+    band = _cmc_bands(measured, protocol, leg, max_rank) if bands else None
+    _done(plot_cmc(curves, out / name, title=f"CMC: {protocol} / {leg}", max_rank=max_rank, bands=band))
+
+
+def _cmc_bands(measured, protocol: str, leg: str, max_rank: int) -> dict:
+    """``method -> (low, high)`` in percent for the records of PROTOCOL/LEG (each needs a per-query file)."""
+    from harness.results.per_query import cmc_band, read_per_query
+
+    bands = {}
+    for m in measured:
+        if m.protocol == protocol and m.leg == leg and m.cmc:
+            pq = read_per_query(Path(m.path))
+            low, high = cmc_band(pq, min(max_rank, len(m.cmc)))
+            bands[m.method] = ([100 * x for x in low], [100 * x for x in high])
+    return bands
 
 
 @app.command("textmask")
@@ -120,9 +138,15 @@ def pareto(
 @handle_errors
 def tsne(
     features: Path = typer.Option(
-        ...,
+        None,
         "--features",
         help=".npz with image_features, image_pids and optionally text_features, text_pids.",
+    ),
+    record: Path = typer.Option(
+        None, "--record", help="A result record (.json): read its embeddings from the cache through its keys."
+    ),
+    cache_dir: Path = typer.Option(
+        None, "--cache-dir", help="With --record: the embedding cache the run used (default: $HARNESS_CACHE)."
     ),
     perplexity: float = typer.Option(30.0, "--perplexity", min=1.0),
     iterations: int = typer.Option(500, "--iterations", min=50),
@@ -131,9 +155,23 @@ def tsne(
     name: str = typer.Option("tsne", "--name", help="File name without extension."),
 ) -> None:
     """t-SNE of image (and text) features, coloured by identity."""
+    from harness.errors import ConfigError
     from harness.reports.plots.tsne import plot_tsne
 
-    arrays = _npz(features, ("image_features", "image_pids"))
+    if (features is None) == (record is None):
+        raise ConfigError("give exactly one of --features (.npz) or --record (a result record)")
+    if record is not None:
+        from harness.results.embeddings import record_embeddings
+
+        emb = record_embeddings(record, cache_dir)
+        arrays = {
+            "image_features": emb.image_features,
+            "image_pids": emb.image_pids,
+            "text_features": emb.text_features,
+            "text_pids": emb.text_pids,
+        }
+    else:
+        arrays = _npz(features, ("image_features", "image_pids"))
     paths = plot_tsne(
         arrays["image_features"],
         arrays["image_pids"],
@@ -151,18 +189,29 @@ def tsne(
 @handle_errors
 def ranked(
     inputs: Path = typer.Option(
-        ...,
+        None,
         "--input",
         help=".npz with query_paths, gallery_paths, query_pids, gallery_pids and distmat or ranked.",
     ),
+    record: Path = typer.Option(
+        None, "--record", help="A result record (.json): draw its stored ranked lists instead of --input."
+    ),
+    trial: int = typer.Option(0, "--trial", min=0, help="With --record: which trial's lists."),
+    repeat: int = typer.Option(0, "--repeat", min=0, help="With --record: which text-mask repeat's lists."),
     topk: int = typer.Option(5, "--topk", min=1),
     queries: int = typer.Option(4, "--queries", min=1, help="How many queries (the first N)."),
     out: Path = OUT,
     name: str = typer.Option("ranked", "--name", help="File name without extension."),
 ) -> None:
     """Ranked lists: each query and its top-k gallery images, green if correct, red if wrong."""
+    from harness.errors import ConfigError
     from harness.reports.plots.ranked import plot_ranked_lists
 
+    if (inputs is None) == (record is None):
+        raise ConfigError("give exactly one of --input (.npz) or --record (a result record)")
+    if record is not None:
+        _done(_ranked_from_record(record, trial, repeat, topk, queries, out / name))
+        return
     arrays = _npz(inputs, ("query_paths", "gallery_paths", "query_pids", "gallery_pids"))
     paths = plot_ranked_lists(
         [str(p) for p in arrays["query_paths"]],
@@ -176,3 +225,32 @@ def ranked(
         queries=range(min(queries, len(arrays["query_paths"]))),
     )
     _done(paths)
+
+
+def _ranked_from_record(
+    record: Path, trial: int, repeat: int, topk: int, queries: int, out: Path
+) -> list[Path]:
+    """The first ``queries`` stored ranked lists of ``record`` (harness.results.per_query), drawn."""
+    import numpy as np
+
+    from harness.errors import ResultError
+    from harness.reports.plots.ranked import plot_ranked_lists
+    from harness.results.per_query import read_per_query
+
+    lists = read_per_query(record).ranked_lists(trial=trial, repeat=repeat)[:queries]
+    k = min(topk, *(len(rl.gallery_paths) for rl in lists))
+    if k == 0:
+        raise ResultError(f"{record}: the chosen queries have empty ranked lists")
+    gallery = [
+        (p, pid) for rl in lists for p, pid in zip(rl.gallery_paths[:k], rl.gallery_pids[:k], strict=True)
+    ]
+    return plot_ranked_lists(
+        [rl.query_path for rl in lists],
+        [p for p, _ in gallery],
+        [rl.query_pid for rl in lists],
+        [pid for _, pid in gallery],
+        out,
+        ranked=np.arange(len(gallery)).reshape(len(lists), k),
+        topk=k,
+        queries=range(len(lists)),
+    )

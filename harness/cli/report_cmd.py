@@ -22,6 +22,12 @@ def report_command(
         "--allow-nonreportable",
         help="Show measured results from random-init weights or synthetic data (marked with †).",
     ),
+    ci: bool = typer.Option(
+        False,
+        "--ci",
+        help="Measured numbers with ± their 95% bootstrap interval, and * / ° where a paired test finds "
+        "one measured method significantly better / worse than another in the same cell.",
+    ),
     out_file: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
     fillable: bool = typer.Option(
@@ -52,6 +58,10 @@ def report_command(
         raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     measured = load_measured(with_measured) if with_measured else None
     built = build_table(table, measured, allow_nonreportable=allow_nonreportable)
+    if ci and measured:
+        from harness.reports.significance import annotate_measured
+
+        annotate_measured(built, measured)
     if measured is not None:
         placed = any(r.kind == "measured" for r in built.rows()) or any(
             c.measured_method for c in built.columns

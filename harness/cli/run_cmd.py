@@ -62,6 +62,20 @@ def print_outcomes(outcomes, title: str) -> None:
             f"{k} {100 * average[k]:.1f}" for k in ("R1", "R5", "R10", "mAP", "mINP") if k in average
         )
         out.print(f"average over the {len(outcomes)} legs: {cells}", highlight=False)
+    for outcome in outcomes:  # each metric's bootstrap interval, one line per record (never cut)
+        iv = outcome.record.intervals
+        if iv is not None and iv.metrics:
+            bounds = ", ".join(
+                f"{k} {metric_info(k).format(b.low)}-{metric_info(k).format(b.high)}"
+                for k, b in iv.metrics.items()
+            )
+            leg = record_key(outcome.record).leg_label
+            out.print(
+                f"{leg}: {100 * iv.level:g}% interval ({iv.method} bootstrap over {iv.scheme}): {bounds}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
     for outcome in outcomes:
         flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
         out.print(f"result: {outcome.path}{flags}", highlight=False)

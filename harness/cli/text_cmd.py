@@ -43,6 +43,7 @@ def report_command(
         out_file=None,
         list_tables=False,
         fillable=False,
+        ci=False,
     )
     if plot is not None:
         base = plot.with_suffix("") if plot.suffix else plot

@@ -57,9 +57,13 @@ def _evaluate_blocks(
     implementation: str,
     device: str,
     conventions: dict[str, Any],
+    topk: int | None = None,
 ) -> RetrievalResult:
     """Run the chosen implementation over (row0, distance block) pairs and summarise."""
     from harness.metrics.cuhk03 import SingleGalleryShot
+    from harness.metrics.outcomes import TopK, topk_reference
+
+    ranked = None if topk is None else TopK(labels, topk, junk)
 
     sgs = None
     cmc_sum = None
@@ -72,6 +76,8 @@ def _evaluate_blocks(
         parts = [(r0, np.array(to_numpy(b, "distmat"), copy=True)) for r0, b in blocks]
         full = np.concatenate([b for _, b in parts], axis=0)
         per_query = evaluate_reference(full, labels, junk=junk, ap=ap)
+        if ranked is not None:
+            ranked.out[:] = topk_reference(full, labels, topk, junk)
         if sgs is not None:
             rows = sgs_reference(full, labels, junk=junk, max_rank=max_rank, repeats=sgs_repeats, seed=seed)
             cmc_sum = rows[per_query["valid"]].sum(0) / sgs_repeats
@@ -81,6 +87,8 @@ def _evaluate_blocks(
         ev = FastEvaluator(labels, junk=junk, ap=ap, device=device)
         for r0, block in blocks:
             ev.process(block, r0)
+            if ranked is not None:
+                ranked.process(block, r0)
             if sgs is not None:
                 rows = sgs.rows(block.cpu().numpy(), r0)
                 cmc_sum += rows.sum(0)
@@ -95,6 +103,7 @@ def _evaluate_blocks(
         denominator=denominator,
         conventions=conventions,
         cmc_sum=cmc_sum,
+        topk=None if ranked is None else ranked.out,
     )
 
 
@@ -120,6 +129,7 @@ def evaluate_distances(
     rerank: Any = None,
     distmat_qq: Any = None,
     distmat_gg: Any = None,
+    topk: int | None = None,
 ) -> RetrievalResult:
     """CMC / mAP / mINP of a query x gallery distance matrix (numpy or torch; smaller is closer).
 
@@ -128,6 +138,8 @@ def evaluate_distances(
     mINP as in fast-reid; ties rank the lower gallery index first. ``distance``/``normalize`` only
     label how the matrix was made in ``conventions``. ``rerank`` (True or a dict of k1/k2/lambda)
     applies dense k-reciprocal re-ranking, which needs ``distmat_qq`` and ``distmat_gg``.
+    ``topk=K`` also returns each query's first K junk-filtered gallery indices
+    (``result.query_topk``, see :mod:`harness.metrics.outcomes`).
     """
     distmat = check_distmat(distmat)
     check_options(max_rank=max_rank, ap=ap, denominator=denominator)
@@ -197,6 +209,7 @@ def evaluate_distances(
         implementation=implementation,
         device=device,
         conventions=conv,
+        topk=topk,
     )
 
 
@@ -222,6 +235,7 @@ def evaluate_features(
     implementation: str = "fast",
     aqe: Any = None,
     rerank: Any = None,
+    topk: int | None = None,
 ) -> RetrievalResult:
     """CMC / mAP / mINP from query and gallery features, streaming distances in blocks of
     ``chunk_size`` query rows, so the full query x gallery matrix is never held.
@@ -230,7 +244,8 @@ def evaluate_features(
     (L2-normalised first when ``normalize=True``, the default). ``aqe`` (True or a dict of
     qe_times/qe_k/alpha) applies fast-reid's average query expansion first; ``rerank`` (True or a
     dict of k1/k2/lambda_value) applies memory-bounded k-reciprocal re-ranking on squared euclidean
-    distances of the (normalised) features. Other conventions as in :func:`evaluate_distances`.
+    distances of the (normalised) features. Other conventions (and ``topk``) as in
+    :func:`evaluate_distances`.
     """
     from harness.metrics.distance import FeatureDistance, as_tensor, check_distance
 
@@ -309,4 +324,5 @@ def evaluate_features(
         implementation=implementation,
         device=device,
         conventions=conv,
+        topk=topk,
     )

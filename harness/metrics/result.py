@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from harness.metrics.outcomes import QueryOutcomes
 
 TIE_POLICY = "gallery-index"
 TIE_POLICY_TEXT = "equal distances rank the lower gallery index first (a stable ascending sort)"
@@ -26,7 +29,9 @@ class RetrievalResult:
 
     ``cmc[k-1]`` is the fraction of counted queries whose first true match is within rank ``k``
     (``len(cmc) == max_rank`` always; ranks past the gallery size repeat the last value).
-    ``query_ap`` / ``query_inp`` hold per-query values (NaN for a skipped query).
+    ``query_ap`` / ``query_inp`` hold per-query values (NaN for a skipped query), ``query_first_rank``
+    the rank of each query's first true match (0 for a skipped query) and ``query_topk`` its ranked
+    list when the evaluator was asked for one (``topk=K``); :meth:`outcomes` bundles them.
     ``conventions`` is a JSON-serialisable record of every rule used to compute the numbers.
     """
 
@@ -38,6 +43,18 @@ class RetrievalResult:
     conventions: dict[str, Any]
     query_ap: np.ndarray | None = field(default=None, repr=False)
     query_inp: np.ndarray | None = field(default=None, repr=False)
+    query_first_rank: np.ndarray | None = field(default=None, repr=False)
+    """1-based rank of each query's first true match in its filtered ranking; 0 if not counted."""
+    query_topk: np.ndarray | None = field(default=None, repr=False)
+    """First ``topk`` gallery indices of each query's filtered ranking (only when asked; -1 pads)."""
+
+    def outcomes(self) -> QueryOutcomes:
+        """The per-query outcomes (:mod:`harness.metrics.outcomes`) of this evaluation."""
+        from harness.metrics.outcomes import QueryOutcomes
+
+        if self.query_first_rank is None or self.query_ap is None or self.query_inp is None:
+            raise ValueError("this result holds no per-query values")
+        return QueryOutcomes(self.query_first_rank, self.query_ap, self.query_inp, self.query_topk)
 
     def rank(self, k: int) -> float:
         """CMC at rank ``k`` (1-based)."""

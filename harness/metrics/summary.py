@@ -27,6 +27,7 @@ def summarize(
     denominator: str,
     conventions: dict[str, Any],
     cmc_sum: np.ndarray | None = None,
+    topk: np.ndarray | None = None,
 ) -> RetrievalResult:
     """Means over valid queries (``denominator='valid'``) or over all queries with 0 for invalid ones."""
     valid = per_query["valid"]
@@ -49,4 +50,6 @@ def summarize(
         conventions=conventions,
         query_ap=per_query["ap"],
         query_inp=per_query["inp"],
+        query_first_rank=np.where(valid, per_query["first_rank"], 0).astype(np.int32),
+        query_topk=topk,
     )

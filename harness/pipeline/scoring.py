@@ -65,6 +65,10 @@ class TrialScore:
     conventions: dict[str, Any]
     results: dict[str, RetrievalResult] = field(default_factory=dict)
     """Every direction's full result (``forward``, and ``reverse`` when asked), per-query arrays included."""
+    query: Side | None = None
+    gallery: Side | None = None
+    """The forward direction's sides without their features (names, pids, camids): what the
+    per-query file (:mod:`harness.results.per_query`) needs to name each query and ranked item."""
 
 
 def score(
@@ -90,7 +94,13 @@ def score(
         n_valid_query=int(forward.n_valid_query),
         conventions=dict(forward.conventions),
         results=results,
+        query=_labels(query),
+        gallery=_labels(gallery),
     )
+
+
+def _labels(side: Side) -> Side:
+    return Side(np.empty((len(side.pids), 0), dtype=np.float32), side.pids, side.camids, side.names)
 
 
 def _evaluate(query: Side, gallery: Side, evaluation: EvaluationSpec) -> RetrievalResult:
@@ -111,6 +121,7 @@ def _evaluate(query: Side, gallery: Side, evaluation: EvaluationSpec) -> Retriev
         rerank=evaluation.rerank,
         aqe=evaluation.aqe,
         denominator=evaluation.denominator,
+        topk=evaluation.max_rank,  # the ranked lists stored in the per-query file
     )
 
 

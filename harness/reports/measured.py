@@ -37,6 +37,8 @@ class Measured:
     path: str
     cmc: tuple[float, ...] = ()
     profile: dict | None = None
+    ci: dict[str, tuple[float, float]] | None = None
+    """95% bootstrap interval per metric, in the display units of ``metrics`` (None in older records)."""
     key: RecordKey | None = None
     """The record's identity (method, variant, protocol, protocol version, leg, settings)."""
     setting_parts: tuple[str, ...] = ()
@@ -136,10 +138,20 @@ def from_record(record: ResultRecord, path: Path | str, display_path: str | None
         setting_parts=tuple(evaluation_parts(record.settings, record.protocol.evaluation)),
         metrics_std=display_metrics(record.metrics_std),
         world=record.world.model_dump() if record.world else None,
+        ci=_intervals(record),
         kind=record.protocol.kind,
         identity=run_identity(record),
         display_path=display_path if display_path is not None else Path(path).name,
     )
+
+
+def _intervals(record: ResultRecord) -> dict[str, tuple[float, float]] | None:
+    """The record's bootstrap intervals in display units (None in records written before them)."""
+    if record.intervals is None:
+        return None
+    low = display_metrics({k: b.low for k, b in record.intervals.metrics.items()})
+    high = display_metrics({k: b.high for k, b in record.intervals.metrics.items()})
+    return {k: (low[k], high[k]) for k in low}
 
 
 def _profile(record: ResultRecord) -> dict | None:

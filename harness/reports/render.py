@@ -102,6 +102,7 @@ _LATEX_UNICODE = {
     "Δ": r"$\Delta$",
     "✓": r"\checkmark{}",
     "×": r"$\times$",
+    "±": r"$\pm$",
     "→": r"$\rightarrow$",
     "≤": r"$\leq$",
     "≥": r"$\geq$",

@@ -186,7 +186,9 @@ def load_results(results_dir: Path):
     settings slug, '' for defaults), kind (image/text), each metric (record units: fractions),
     ``<metric>_std`` (std over trials or mask repeats; NaN for single evaluations), ``trials`` (list
     of per-trial metric dicts, empty for single evaluations), n_query, n_gallery, n_valid_query,
-    reportable, synthetic_data, world_scale, world_seed, timestamp_utc, path.
+    reportable, synthetic_data, world_scale, world_seed, timestamp_utc, path, and from the bootstrap
+    (``docs/statistics.md``) ``<metric>_ci_low`` / ``<metric>_ci_high``, ``ci_level``, ``ci_scheme``
+    (None in records written before intervals) and ``per_query`` (the per-query file, or None).
     """
     import pandas as pd
 
@@ -211,6 +213,10 @@ def load_results(results_dir: Path):
                 **record.metrics,
                 **{f"{k}_std": v for k, v in record.metrics_std.items()},
                 "trials": [dict(t) for t in record.trial_metrics],
+                **_interval_columns(record),
+                "per_query": (
+                    str(f.path.with_name(record.per_query.file)) if record.per_query is not None else None
+                ),
                 **record.counts.model_dump(),
                 "reportable": record.reportable,
                 "synthetic_data": record.provenance.synthetic_data,
@@ -230,3 +236,14 @@ def load_results(results_dir: Path):
     fixed = ["method", "variant", "weights", "protocol", "protocol_version", "leg", "settings", "kind"]
     rest = [c for c in frame.columns if c not in fixed and c not in metrics and not c.endswith("_std")]
     return frame[[*fixed, *metrics, *(f"{m}_std" for m in metrics), *rest]]
+
+
+def _interval_columns(record: ResultRecord) -> dict:
+    iv = record.intervals
+    if iv is None:
+        return {"ci_level": None, "ci_scheme": None}
+    cols: dict = {"ci_level": iv.level, "ci_scheme": iv.scheme}
+    for name, bounds in iv.metrics.items():
+        cols[f"{name}_ci_low"] = bounds.low
+        cols[f"{name}_ci_high"] = bounds.high
+    return cols

@@ -220,6 +220,35 @@ class Provenance(_Model):
     synthetic_data: bool
 
 
+class MetricInterval(_Model):
+    low: float
+    high: float
+
+
+class Intervals(_Model):
+    """Bootstrap confidence intervals of the headline metrics (``harness.stats``, docs/statistics.md)."""
+
+    level: float
+    method: Literal["percentile"]
+    scheme: Literal["queries", "trials+queries"]
+    """``queries``: one split (mask repeats averaged per query); ``trials+queries``: two-stage."""
+    n_resamples: int
+    seed: int
+    metrics: dict[str, MetricInterval] = Field(default_factory=dict)
+
+
+class PerQueryRef(_Model):
+    """The per-query outcome file written beside the record (``harness.results.per_query``)."""
+
+    file: str
+    """File name, in the record's folder."""
+    sha256: str
+    format: Literal["npz"] = "npz"
+    format_version: int = 1
+    n_rows: int
+    topk: int
+
+
 class ResultRecord(_Model):
     schema_version: Literal[2] = SCHEMA_VERSION
     protocol: ProtocolInfo
@@ -242,6 +271,10 @@ class ResultRecord(_Model):
     cost: CostInfo | None = None
     """Optional profile of the method (params, FLOPs, latency; ``harness.profiling``); None if not run."""
     provenance: Provenance
+    intervals: Intervals | None = None
+    """Confidence intervals of the headline metrics; None in records written before they existed."""
+    per_query: PerQueryRef | None = None
+    """Per-query outcomes (ranks, AP, INP, top-k lists); None in records written before they existed."""
 
     @field_validator("cost", mode="before")
     @classmethod

@@ -41,6 +41,8 @@ class Entry:
     extra: dict[str, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     """Metric values as displayed: reported ones exactly as printed, measured ones with 2 decimals."""
+    ci: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Measured: each metric's 95% bootstrap interval (same scale as ``metrics``)."""
 
     def text(self, metric: str) -> str:
         if metric in self.texts:
@@ -112,7 +114,8 @@ def measured_entry(record: ResultRecord, measured: Measured, record_path: str) -
         reportable=not measured.nonreportable,
         why_not=measured.why_not_reportable if measured.nonreportable else "",
         record_path=record_path,
-        extra={"leg": measured.key.leg_label if measured.key else measured.leg},
+        extra={"leg": measured.key.leg_label if measured.key else measured.leg, "record": measured.path},
+        ci={k: v for k, v in (measured.ci or {}).items() if k in metric_names()},
     )
 
 

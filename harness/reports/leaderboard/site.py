@@ -21,6 +21,12 @@ from harness.results.io import COPIES_MARKER
 NONREPORTABLE = "†"
 
 
+STATS_NOTE = (
+    "Measured values: ± half-width of the 95% bootstrap interval over queries; * / ° significantly better / "
+    "worse than the other measured entry of the same setting (paired test on the same queries, p < 0.05)."
+)
+
+
 def _order(entries: list[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.target, e.setting, -(e.metrics.get("R1") or -1.0), e.method))
 
@@ -98,7 +104,8 @@ def _protocol_page(protocol: str, entries: list[Entry], protocols: list[str]) ->
         f"<p>{len(entries) - n_measured} reported and {n_measured} measured entries. "
         '<span class="badge reported">reported</span>: numbers printed in a paper (traced to the seed line). '
         '<span class="badge measured">measured</span>: produced by this harness (metric fractions x100), '
-        "linked to the result record; details give its provenance. Click a column header to sort.</p>"
+        "linked to the result record; details give its provenance. Click a column header to sort. "
+        f"{html.escape(STATS_NOTE)}</p>"
         + protocol_table(protocol, entries)
     )
     return _page(f"Leaderboard: {protocol}", _nav(protocols, protocol), body)
@@ -137,6 +144,7 @@ def leaderboard_markdown(by_protocol: dict[str, list[Entry]]) -> str:
         "Reported: printed in a paper (table named). Measured: produced by this harness",
         f"(metric fractions x100), linked to its result record. {NONREPORTABLE} marks a measured result",
         "that is not reportable.",
+        STATS_NOTE,
     ]
     for protocol, entries in by_protocol.items():
         metrics = _metrics(entries)
@@ -180,6 +188,9 @@ def build_leaderboard(
             rel = Path("records") / path.relative_to(results_dir)
             write_text_atomic(out_dir / rel, path.read_text(encoding="utf-8"))
             measured.append(measured_entry(record, flat, rel.as_posix()))
+    from harness.reports.significance import annotate_entries
+
+    annotate_entries(measured)  # ± intervals and paired-significance marks (docs/statistics.md)
     by_protocol = leaderboard_entries(measured)
     protocols = list(by_protocol)
     written = [write_text_atomic(out_dir / "index.html", _index_page(by_protocol))]
