@@ -1,32 +1,79 @@
-"""CMC curves: matching rate (percent) against rank, one line per method."""
+"""CMC curves: matching rate (percent) against rank, one line per method (records carrying ``cmc``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.ticker
 
 from harness.errors import ResultError
 from harness.reports.measured import Measured
-from harness.reports.plots.style import colour, figure, marker, save
+from harness.reports.plots.style import (
+    NONREPORTABLE_NOTE,
+    column_figure,
+    legend_below,
+    point_kwargs,
+    save,
+    series_label,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def cmc_curves(measured: list[Measured], protocol: str, leg: str) -> dict[str, list[float]]:
-    """``method -> CMC in percent`` for the records of ``protocol``/``leg`` that carry a curve."""
-    curves = {m.method: list(m.cmc) for m in measured if m.protocol == protocol and m.leg == leg and m.cmc}
+@dataclass(frozen=True)
+class Curve:
+    """One method's CMC (percent, rank 1 first)."""
+
+    method: str
+    values: tuple[float, ...]
+    nonreportable: bool = False
+
+
+def cmc_curves(measured: list[Measured], protocol: str, leg: str) -> list[Curve]:
+    """The curves of the records of ``protocol``/``leg`` that carry one, sorted by method."""
+    curves = [
+        Curve(m.method, tuple(m.cmc), m.nonreportable)
+        for m in measured
+        if m.protocol == protocol and m.leg == leg and m.cmc
+    ]
     if not curves:
         raise ResultError(f"no record of protocol {protocol!r} leg {leg!r} carries a CMC curve")
-    return curves
+    return sorted(curves, key=lambda c: c.method.lower())
+
+
+def render_cmc(curves: Sequence[Curve], *, title: str = "CMC", max_rank: int = 20) -> Figure:
+    """The CMC figure (one column wide); not-reportable curves dashed with hollow markers."""
+    fig, axes = column_figure(aspect=0.72)
+    ax = axes[0][0]
+    for curve in curves:
+        ys = list(curve.values)[:max_rank]
+        ax.plot(
+            range(1, len(ys) + 1),
+            ys,
+            linestyle="--" if curve.nonreportable else "-",
+            linewidth=1.2,
+            label=series_label(curve.method, nonreportable=curve.nonreportable),
+            **point_kwargs(curve.method, nonreportable=curve.nonreportable, size=3.5),
+        )
+    last = min(max_rank, max(len(c.values) for c in curves))
+    ax.set(xlabel="Rank", ylabel="Matching rate (%)", ylim=(0, 101), xlim=(0.5, last + 0.5))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_title(title, loc="left")
+    legend_below(fig, [ax], note=NONREPORTABLE_NOTE if any(c.nonreportable for c in curves) else None)
+    return fig
 
 
 def plot_cmc(
-    curves: Mapping[str, Sequence[float]], out: Path | str, *, title: str = "CMC", max_rank: int = 20
+    curves: Sequence[Curve],
+    out: Path | str,
+    *,
+    title: str = "CMC",
+    max_rank: int = 20,
+    dpi: int | None = None,
 ) -> list[Path]:
-    """Plot CMC curves (values in percent, rank 1 first) up to ``max_rank``; write ``out``.png/.svg."""
-    fig, axes = figure(width=4.2, height=3.2)
-    ax = axes[0][0]
-    for i, (method, curve) in enumerate(sorted(curves.items())):
-        ys = list(curve)[:max_rank]
-        ax.plot(range(1, len(ys) + 1), ys, color=colour(i), marker=marker(i), markersize=3, label=method)
-    ax.set(xlabel="Rank", ylabel="Matching rate (%)", title=title, ylim=(0, 100.5))
-    ax.legend(loc="lower right")
-    return save(fig, out)
+    """Plot CMC curves up to ``max_rank``; write ``out``.png/.svg/.pdf."""
+    return save(render_cmc(curves, title=title, max_rank=max_rank), out, dpi=dpi)
