@@ -47,6 +47,8 @@ class BoardColumn:
     target: str
     train: frozenset[str]
     is_leg: bool
+    merged: bool = False
+    """A source contributes its test splits too (the reported vocabulary's ``<dataset>-merged``)."""
 
 
 @dataclass
@@ -98,34 +100,62 @@ def _columns(protocol: str) -> list[BoardColumn]:
             _dataset(leg.test.dataset),
             frozenset(_dataset(s.dataset) for s in leg.train),
             True,
+            any({"query", "gallery"} & set(s.parts) for s in leg.train),
         )
         for leg in PROTOCOLS.get(protocol).legs
     ]
 
 
+def _reported_title(name: str) -> str:
+    """A reported dataset name as printed in the reported-numbers vocabulary (``CUHK03``): an
+    unmatched column keeps the paper's own, less specific, name."""
+    from harness.reported import DATASETS
+
+    return DATASETS.get(name, name).split(" (")[0].split(",")[0]
+
+
+def _target_fits(reported: str, leg_target: str) -> int:
+    """2: the same dataset (through the registry's aliases); 1: the reported name is less specific
+    (``cuhk03-np``, box type not stated, fits a leg on ``cuhk03-np-detected``); 0: no fit."""
+    if reported == leg_target or _dataset(reported) == leg_target:
+        return 2
+    return 1 if "-" in reported and leg_target.startswith(reported + "-") else 0
+
+
 def _column_for(entry: Entry, columns: list[BoardColumn]) -> BoardColumn:
-    """The leg an entry belongs to; a new (appended) column when none fits."""
+    """The leg an entry belongs to (see the module doc); a new (appended) column when none fits.
+
+    Training sets compare by dataset (``msmt17-merged`` is MSMT17 with its test splits, so it fits
+    a leg whose source uses them); among several fitting legs the one whose use of test splits
+    agrees wins, then the more specific target."""
     leg = entry.extra.get("leg")
     if leg:
         for col in columns:
             if col.is_leg and col.key == leg:
                 return col
+    merged = any(t.endswith("-merged") for t in entry.train)
+    train = frozenset(_dataset(t.removesuffix("-merged")) for t in entry.train)
+    fits = [
+        (c.merged == merged, _target_fits(entry.target, c.target), c)
+        for c in columns
+        if c.is_leg and _target_fits(entry.target, c.target) and (not train or c.train == train)
+    ]
+    if fits:
+        best = max(f[:2] for f in fits)
+        chosen = [f[2] for f in fits if f[:2] == best]
+        if len(chosen) == 1:
+            return chosen[0]
     target = _dataset(entry.target)
-    train = frozenset(_dataset(t) for t in entry.train)
-    fits = [c for c in columns if c.is_leg and c.target == target and (not train or c.train == train)]
-    if len(fits) == 1:
-        return fits[0]
-    key = f"{'+'.join(sorted(train))}->{target}" if train else target
+    raw_train = frozenset(entry.train)
+    key = f"{'+'.join(sorted(raw_train))}->{entry.target}" if raw_train else entry.target
     for col in columns:
         if col.key == key:
             return col
-    from harness.reports.plots.style import dataset_title
-
-    sources = " + ".join(dataset_title(t) for t in sorted(train))
-    title = (
-        f"{sources} \u2192 {dataset_title(target)}" if train and train != {target} else dataset_title(target)
-    )
-    col = BoardColumn(key, title, target, train, False)
+    sources = " + ".join(_reported_title(t) for t in sorted(raw_train))
+    title = _reported_title(entry.target)
+    if raw_train and raw_train != {entry.target}:
+        title = f"{sources} \u2192 {title}"
+    col = BoardColumn(key, title, target, train, False, merged)
     columns.append(col)
     return col
 

@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PALETTE = (
-    *("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"),
-    *("#332288", "#882255", "#44AA99", "#999933", "#CC6677", "#117733", "#88CCEE", "#DDCC77"),
-    "#F0E442",
+    *("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"),
+    *("#332288", "#882255", "#44aa99", "#999933", "#cc6677", "#117733", "#88ccee", "#ddcc77"),
+    "#f0e442",
 )
 """Okabe-Ito's colours and Paul Tol's muted ones: 16 colour-blind-safe colours, the pale yellow last."""
 
@@ -50,7 +50,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p")
 """Markers that read both filled and hollow."""
 
 NONREPORTABLE = "†"
-NONREPORTABLE_NOTE = f"{NONREPORTABLE} not reportable (random-init weights or synthetic data)"
+NONREPORTABLE_NOTE = f"{NONREPORTABLE} not reportable: random-init weights or synthetic data"
 
 COLUMN_WIDTH = 3.5
 """Inches: one column of a two-column paper (IEEE 3.5 in, CVPR 3.25 in)."""
@@ -223,49 +223,67 @@ def leg_title(protocol: str, leg: str) -> str:
 
 def legend_below(fig: Figure, axes: Sequence[Axes], *, ncol: int | None = None, note: str | None = None):
     """One figure legend under all axes, below their tick labels and axis labels (collected from
-    every axes, deduplicated): never over data. ``note`` adds a line without a handle (e.g. what the
-    dagger means)."""
-    from matplotlib.lines import Line2D
-
+    every axes, deduplicated): never over data, and never wider than the figure (fewer columns
+    until it fits). ``note`` (e.g. what the dagger means) is the legend's title line."""
     handles, labels = [], []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             if lab not in labels and not lab.startswith("_"):
                 handles.append(h)
                 labels.append(lab)
-    if note:
-        handles.append(Line2D([], [], linestyle="none"))
-        labels.append(note)
-    if not handles:
+    if not handles and not note:
         return None
     fig.tight_layout()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     bottom = min(ax.get_tightbbox(renderer).transformed(fig.transFigure.inverted()).y0 for ax in axes)
-    legend = fig.legend(
-        handles,
-        labels,
-        loc="upper center",
-        bbox_to_anchor=(0.5, bottom - 0.01),
-        bbox_transform=fig.transFigure,
-        ncol=ncol or min(3, len(handles)),
-        frameon=False,
-        handlelength=1.6,
-        columnspacing=1.0,
-    )
-    if note:  # the note spans the legend's last row alone
-        legend.get_texts()[-1].set_fontstyle("italic")
+    width = fig.get_window_extent(renderer).width
+    legend = None
+    for columns in range(ncol or min(3, max(1, len(handles))), 0, -1):
+        if legend is not None:
+            legend.remove()
+        legend = fig.legend(
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, bottom - 0.01),
+            bbox_transform=fig.transFigure,
+            ncol=columns,
+            frameon=False,
+            handlelength=1.6,
+            columnspacing=1.0,
+            title=note,
+            title_fontproperties={"size": 6.5, "style": "italic"},
+        )
+        if legend.get_window_extent(renderer).width <= width:
+            break
     return legend
 
 
+def _drawn_texts(fig: Figure) -> list:
+    """Text artists that are drawn: tick labels only for ticks inside the view limits."""
+    ticks, drawn = set(), []
+    for ax in fig.axes:
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            low, high = min(low, high), max(low, high)
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                ticks.update((id(tick.label1), id(tick.label2)))
+                if low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                    drawn += [t for t in (tick.label1, tick.label2) if t.get_visible()]
+    for artist in fig.findobj(matplotlib.text.Text):
+        if id(artist) not in ticks and artist.get_visible():
+            drawn.append(artist)
+    return drawn
+
+
 def text_overlaps(fig: Figure) -> list[tuple[str, str]]:
-    """Pairs of visible, non-empty text artists (titles, labels, annotations, legend texts, tick
-    labels of one axes) whose boxes overlap: a figure a reviewer would reject."""
+    """Pairs of drawn, non-empty texts (titles, labels, annotations, legend texts, tick labels)
+    whose boxes overlap: a figure a reviewer would reject."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     texts = []
-    for artist in fig.findobj(matplotlib.text.Text):
-        if artist.get_visible() and artist.get_text().strip() and artist.get_figure() is fig:
+    for artist in _drawn_texts(fig):
+        if artist.get_text().strip():
             box = artist.get_window_extent(renderer)
             if box.width > 0 and box.height > 0:
                 texts.append((artist.get_text(), box.expanded(0.98, 0.9)))
