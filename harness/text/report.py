@@ -21,8 +21,6 @@ The *t2i frame* (:func:`t2i_frame`) has ``method, train, dataset, metric, value,
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -354,14 +352,15 @@ def robustness_plot(
     axes[0][0].set_ylabel(f"{metric} (%)")
     axes[0][-1].legend(fontsize="small")
     fig.tight_layout()
+    import io
+
+    from harness.atomic import write_bytes_atomic
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix or ".png")
-    os.close(fd)
+    buffer = io.BytesIO()
     try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
+        fig.savefig(buffer, format=(path.suffix.lstrip(".") or "png").lower(), dpi=120)
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
+    write_bytes_atomic(path, buffer.getvalue())  # ordinary permissions (mkstemp alone gives 0600)
     return path

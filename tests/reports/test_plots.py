@@ -349,3 +349,13 @@ def test_layout_checks_catch_what_they_claim():
     ax.annotate("second label", (0.52, 0.5))
     assert legend_over_data(fig)
     assert ("first label", "second label") in text_overlaps(fig)
+
+
+def test_text_report_plot_has_ordinary_permissions(cli, run_records, tmp_path):
+    """``harness text report --plot`` goes through the atomic writer (it used to leave 0600)."""
+    plot = tmp_path / "curves.png"
+    result = cli.invoke(app, ["text", "report", "--results", str(run_records), "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(plot.stat().st_mode) == PLOT_MODE
+    with Image.open(plot) as img:
+        assert img.format == "PNG"
