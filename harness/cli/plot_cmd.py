@@ -200,6 +200,7 @@ def ranked(
     queries: int = typer.Option(4, "--queries", min=1, help="How many queries (the first N)."),
     out: Path = OUT,
     name: str = typer.Option("ranked", "--name", help="File name without extension."),
+    dpi: int = DPI,
 ) -> None:
     """Ranked lists: each query and its top-k gallery images, green if correct, red if wrong."""
     from harness.reports.plots.ranked import plot_ranked_lists
@@ -215,6 +216,7 @@ def ranked(
         ranked=arrays.get("ranked"),
         topk=topk,
         queries=range(min(queries, len(arrays["query_paths"]))),
+        dpi=dpi,
     )
     _done(paths)
 

@@ -83,7 +83,8 @@ def pareto_front(cost: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
 
 def render_pareto(frame: pd.DataFrame, *, cost: str = "gflops", accuracy: str = "R1", title: str = ""):
     """Scatter ``accuracy`` against ``cost`` (one column wide), label every method without overlaps,
-    draw the Pareto front; measured points are stars, not-reportable ones hollow with a dagger."""
+    draw the Pareto front of the reportable points; measured points are stars, not-reportable ones
+    hollow with a dagger (and left out of the front)."""
     if cost not in COSTS:
         raise ConfigError(f"cost {cost!r}: expected one of {', '.join(COSTS)}")
     for column in ("method", cost, accuracy):
@@ -99,7 +100,10 @@ def render_pareto(frame: pd.DataFrame, *, cost: str = "gflops", accuracy: str = 
     flags = flags.fillna(False).astype(bool)
     fig, axes = column_figure(aspect=0.8)
     ax = axes[0][0]
-    front = pareto_front(data[cost].to_numpy(), data[accuracy].to_numpy())
+    ranked = ~flags.to_numpy()  # a not-reportable point never defines the front
+    front = np.flatnonzero(ranked)[
+        pareto_front(data[cost].to_numpy()[ranked], data[accuracy].to_numpy()[ranked])
+    ]
     ax.step(
         data[cost].to_numpy()[front],
         data[accuracy].to_numpy()[front],

@@ -50,6 +50,7 @@ def plot_ranked_lists(
     ranked: np.ndarray | None = None,
     topk: int = 5,
     queries: Sequence[int] | None = None,
+    dpi: int | None = None,
 ) -> list[Path]:
     """Draw the chosen ``queries`` (default: the first 4) with their top-``topk`` gallery images."""
     if (distmat is None) == (ranked is None):
@@ -79,7 +80,7 @@ def plot_ranked_lists(
                     spine.set_edgecolor(border)
                     spine.set_linewidth(3)
             ax.set_title(label, fontsize=7)
-    return save(fig, out)
+    return save(fig, out, dpi=dpi)
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,8 @@ def render_tsne(
     ax.set(xticks=[], yticks=[])
     ax.set_title(title or tsne_title(text_features is not None, len(order), source), loc="left")
     ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     if text_features is not None:
         legend_below(fig, [ax], ncol=2)
     return fig
