@@ -70,6 +70,16 @@ def ranked_npz(world: Path, target: Path) -> None:
     )
 
 
+def small(png: Path) -> None:
+    """Re-save ``png`` with a 256-colour palette (figures and screenshots stay readable, the
+    repository small)."""
+    from PIL import Image
+
+    with Image.open(png) as img:
+        reduced = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    reduced.save(png, optimize=True)
+
+
 def screenshot(site: Path, target: Path, work: Path) -> bool:
     sys.path.insert(0, str(REPO))
     from tests.reports.browser import Browser, find_chromium
@@ -135,6 +145,8 @@ def main() -> None:
     for png in sorted(figs.glob("*.png")):
         shutil.copyfile(png, args.out / png.name)
     screenshot(site, args.out / "leaderboard-p2.png", work)
+    for png in sorted(args.out.glob("*.png")):
+        small(png)
     print(f"figures in {args.out}", flush=True)
 
 
