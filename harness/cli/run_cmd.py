@@ -14,17 +14,24 @@ DEFAULT_OUT = Path("harness-out")
 
 
 def print_outcomes(outcomes, title: str) -> None:
-    """A rich table of R1/R5/R10/mAP/mINP (percent) per leg, with where each record was written."""
-    table = Table("leg", "R1", "R5", "R10", "mAP", "mINP", "queries (valid)", title=title)
+    """A rich table of the headline metrics (display units, from the metric registry) per record,
+    with where each record was written."""
+    from harness.metrics.registry import metric_info, order_metrics
+    from harness.results.identity import record_key
+
+    names = order_metrics({k for o in outcomes for k in o.record.metrics})
+    table = Table("leg", *names, "queries (valid)", title=title)
     for outcome in outcomes:
         record = outcome.record
         m = record.metrics
         std = record.metrics_std
-        cells = [
-            (f"{100 * m[k]:.1f}" + (f" ± {100 * std[k]:.1f}" if k in std else "")) if k in m else "-"
-            for k in ("R1", "R5", "R10", "mAP", "mINP")
-        ]
-        table.add_row(record.protocol.leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
+        cells = []
+        for k in names:
+            info = metric_info(k)
+            cell = info.format(m.get(k)) + (f" ± {info.format(std[k])}" if k in std and k in m else "")
+            cells.append(cell)
+        leg = record_key(record).leg_label
+        table.add_row(leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
     out.print(table)
     for outcome in outcomes:
         flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"

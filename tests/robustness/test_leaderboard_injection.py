@@ -87,11 +87,14 @@ def test_protocol_name_that_looks_like_a_path_stays_inside_out(cli, one_record, 
     assert all("/" not in p and not p.startswith(".") for p in pages)
 
 
-def test_out_that_holds_or_is_inside_the_results_is_refused(cli, one_record, tmp_path):
+def test_out_that_is_or_holds_the_results_is_refused(cli, one_record, tmp_path):
     results = _results(tmp_path / "res", one_record, protocol="single")
-    for out in (results, results / "site", tmp_path):
+    for out in (results, tmp_path):
         assert_user_error(_build(cli, results, out), "overlaps the results folder")
-    assert not (results / "site").exists() and not (results / "index.html").exists()
+    assert not (results / "index.html").exists() and not (tmp_path / "index.html").exists()
+    inside = results / "site"  # allowed: its records/ copies are marked and never read back
+    assert _build(cli, results, inside).exit_code == 0
+    assert _build(cli, results, inside).exit_code == 0  # and rebuilt without a duplicate-record error
 
 
 def test_non_empty_folder_it_did_not_write_is_refused(cli, one_record, tmp_path):

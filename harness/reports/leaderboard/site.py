@@ -23,16 +23,17 @@ from urllib.parse import quote
 
 from harness.atomic import write_text_atomic
 from harness.errors import ResultError
+from harness.metrics.registry import metric_names
 from harness.reported import DATASETS, PROTOCOLS
 from harness.reports.leaderboard.assets import CSS, JS
 from harness.reports.leaderboard.board import AVERAGE, Board, BoardCell, BoardRow, build_board
 from harness.reports.leaderboard.entries import (
-    METRIC_COLUMNS,
     Entry,
     leaderboard_entries,
     load_records,
     measured_entry,
 )
+from harness.results.io import COPIES_MARKER
 
 NONREPORTABLE = "†"
 MANIFEST = ".harness-leaderboard.json"
@@ -55,14 +56,16 @@ def page_stem(protocol: str) -> str:
 
 
 def _refuse_overlap(out: Path, inputs: list[Path]) -> None:
-    """Refuse an ``--out`` that is, holds or lies inside one of the inputs."""
+    """Refuse an ``--out`` that is or holds one of the inputs. (A site inside the results folder is
+    allowed: its ``records/`` copies carry the reader's copies marker, so they are never read back
+    as results.)"""
     target = out.resolve()
     for source in inputs:
         src = Path(source).resolve()
-        if target == src or src.is_relative_to(target) or target.is_relative_to(src):
+        if target == src or src.is_relative_to(target):
             raise ResultError(
-                f"--out {out} overlaps the results folder {source}: the site would be read back as "
-                "records or overwrite them; choose a separate folder"
+                f"--out {out} overlaps the results folder {source}: writing the site there could "
+                "overwrite the records or mix with them; choose a separate folder"
             )
 
 
@@ -183,7 +186,7 @@ def _order(entries: list[Entry]) -> list[Entry]:
 
 
 def _metrics(entries: list[Entry]) -> list[str]:
-    return [m for m in METRIC_COLUMNS if any(m in e.metrics for e in entries)]
+    return [m for m in metric_names() if any(m in e.metrics for e in entries)]
 
 
 def _train(entry: Entry) -> str:
@@ -385,6 +388,7 @@ def build_leaderboard(
     measured: list[Entry] = []
     skipped = 0
     if results_dir is not None:
+        site.write(f"records/{COPIES_MARKER}", "copies of result records: harness readers skip this folder\n")
         for path, record, flat in load_records(Path(results_dir)):
             if flat.nonreportable and not allow_nonreportable:
                 skipped += 1
