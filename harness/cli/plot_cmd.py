@@ -18,6 +18,12 @@ OUT = typer.Option(Path("reports"), "--out", "-o", help="Folder the PNG, SVG and
 DPI = typer.Option(300, "--dpi", min=50, max=1200, help="PNG resolution (SVG and PDF are vector).")
 
 
+def _dpi(value: object) -> int | None:
+    """``--dpi`` as given, or None (the style's default) when a command is called as a Python
+    function without it (its default is then typer's option object, as in ``harness text report``)."""
+    return value if isinstance(value, int) else None
+
+
 def _done(paths: list[Path]) -> None:
     for path in paths:
         err.print(f"wrote {path}", highlight=False)
@@ -68,7 +74,7 @@ def cmc(
 
     curves = cmc_curves(load_measured(results), protocol, leg)
     title = f"CMC: {figure_title(protocol, leg)}"
-    _done(plot_cmc(curves, out / name, title=title, max_rank=max_rank, dpi=dpi))
+    _done(plot_cmc(curves, out / name, title=title, max_rank=max_rank, dpi=_dpi(dpi)))
 
 
 @app.command("bar")
@@ -94,7 +100,7 @@ def bar(
         metric=metric,
         title=f"{metric}: {figure_title(protocol)}",
         decimals=metric_decimals(metric),
-        dpi=dpi,
+        dpi=_dpi(dpi),
     )
     _done(paths)
 
@@ -121,7 +127,7 @@ def textmask(
     if csv:
         frames.append(_csv(csv))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    _done(plot_textmask(frame, out / name, dpi=dpi))
+    _done(plot_textmask(frame, out / name, dpi=_dpi(dpi)))
 
 
 @app.command("pareto")
@@ -148,7 +154,7 @@ def pareto(
     if csv:
         frames.append(_csv(csv))
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["method"])
-    _done(plot_pareto(frame, out / (name or f"pareto-{cost}"), cost=cost, accuracy=accuracy, dpi=dpi))
+    _done(plot_pareto(frame, out / (name or f"pareto-{cost}"), cost=cost, accuracy=accuracy, dpi=_dpi(dpi)))
 
 
 @app.command("tsne")
@@ -183,7 +189,7 @@ def tsne(
         iterations=iterations,
         seed=seed,
         source=source,
-        dpi=dpi,
+        dpi=_dpi(dpi),
     )
     _done(paths)
 
@@ -216,7 +222,7 @@ def ranked(
         ranked=arrays.get("ranked"),
         topk=topk,
         queries=range(min(queries, len(arrays["query_paths"]))),
-        dpi=dpi,
+        dpi=_dpi(dpi),
     )
     _done(paths)
 
@@ -280,7 +286,9 @@ def heatmap(
         paths = [str(p) for p in images]
     pictures = [load_image(p) for p in paths]
     loaded = _open_methods(methods, weights or [], random_init, device)
-    _done(plot_heatmaps(pictures, [heatmaps(m, pictures, technique) for m in loaded], out / name, dpi=dpi))
+    _done(
+        plot_heatmaps(pictures, [heatmaps(m, pictures, technique) for m in loaded], out / name, dpi=_dpi(dpi))
+    )
 
 
 @app.command("ranked-pair")
@@ -333,4 +341,4 @@ def ranked_pair(
             for m in _open_methods(methods, weights or [], random_init, device)
         ]
         chosen = list(range(len(picks)))
-    _done(plot_ranked_pair(lists, out / name, queries=chosen, topk=topk, dpi=dpi))
+    _done(plot_ranked_pair(lists, out / name, queries=chosen, topk=topk, dpi=_dpi(dpi)))
