@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness.errors import HarnessError
@@ -29,7 +30,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except HarnessError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
             raise typer.Exit(USER_ERROR_EXIT) from None
 
     return wrapper  # type: ignore[return-value]

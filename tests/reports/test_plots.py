@@ -354,7 +354,8 @@ def test_layout_checks_catch_what_they_claim():
 def test_text_report_plot_has_ordinary_permissions(cli, run_records, tmp_path):
     """``harness text report --plot`` goes through the atomic writer (it used to leave 0600)."""
     plot = tmp_path / "curves.png"
-    result = cli.invoke(app, ["text", "report", "--results", str(run_records), "--plot", str(plot)])
+    args = ["text", "report", "--results", str(run_records), "--allow-nonreportable", "--plot", str(plot)]
+    result = cli.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(plot.stat().st_mode) == PLOT_MODE
     with Image.open(plot) as img:
