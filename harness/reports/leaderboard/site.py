@@ -14,15 +14,14 @@ Safety (see docs/failure-modes.md):
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
-import re
 from pathlib import Path
 from urllib.parse import quote
 
 from harness.atomic import write_text_atomic
 from harness.errors import ResultError
+from harness.escaping import md_escape
 from harness.metrics.registry import metric_names
 from harness.reported import DATASETS, PROTOCOLS
 from harness.reports.leaderboard.assets import CSS, JS
@@ -45,14 +44,12 @@ def esc(text: object) -> str:
 
 
 def page_stem(protocol: str) -> str:
-    """The file-name stem of a protocol's pages: the name itself when it is a plain component, else
-    a plain form plus a hash of the name (never a path separator, ``..``, leading dot or control
-    character; two names never share a stem)."""
-    plain = re.sub(r"[^A-Za-z0-9._+-]+", "-", protocol).strip("-.") or "x"
-    if plain == protocol and len(protocol.encode()) <= 120:
-        return protocol
-    digest = hashlib.sha256(protocol.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{plain[:80]}-{digest}"
+    """The file-name stem of a protocol's pages (:func:`harness.safepaths.slug`): the name itself when
+    it is a plain component, else a plain form plus a hash of the name (never a path separator,
+    ``..``, leading dot or control character; two names never share a stem)."""
+    from harness.safepaths import slug
+
+    return slug(protocol)
 
 
 def _refuse_overlap(out: Path, inputs: list[Path]) -> None:
@@ -269,13 +266,6 @@ def _index_page(by_protocol: dict[str, list[Entry]]) -> str:
 
 
 # -- Markdown ---------------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
-
-
-def md_escape(text: str) -> str:
-    """``text`` as literal Markdown: HTML-escaped, then Markdown punctuation backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def _md_value(cell: BoardCell | None) -> str:
