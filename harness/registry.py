@@ -98,15 +98,6 @@ class Registry(Generic[T]):
                 raise RegistryError(f"alias {alias!r} of {self.kind} {name!r} collides with {owner!r}")
             self._aliases[akey] = key
 
-    def decorator(self, name: str, *, aliases: tuple[str, ...] = ()) -> Callable[[T], T]:
-        """Class/function decorator form of :meth:`register`."""
-
-        def wrap(obj: T) -> T:
-            self.register(name, obj, aliases=aliases)
-            return obj
-
-        return wrap
-
     def add_loader(self, loader: Callable[[Registry[T]], None]) -> None:
         """Add a callable that fills the registry on first use (directory scans, entry points)."""
         self._loaders.append(loader)

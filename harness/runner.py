@@ -99,7 +99,7 @@ def run_leg(
     source.check_method(method)
 
     start = time.perf_counter()
-    read = phases.read_dataset(leg, options, reads)
+    read = phases.read_dataset(protocol, leg, options, reads)
     try:
         data = source.prepare(read)
     except ProtocolError as exc:

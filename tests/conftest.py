@@ -39,3 +39,16 @@ def reset_registry(monkeypatch: pytest.MonkeyPatch):
             monkeypatch.setattr(registry, attribute, value)
 
     return reset
+
+
+@pytest.fixture()
+def one_torch_thread():
+    """One intra-op torch thread for one test, restored after it (tiny batches on a shared 2-core
+    machine are fastest and steadiest so). Folders that want it for every test use it from an
+    autouse fixture of their conftest; it never leaks into later tests."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

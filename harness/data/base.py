@@ -108,7 +108,8 @@ class DatasetRead:
     found: FoundDataset
     checks: list[CountCheck]
     captions: dict | None = None
-    """The attached CMDG caption file (``path``, ``captioned``, ``unmatched``), if any."""
+    """The caption file an enrichment step attached (``path``, ``captioned``, ``unmatched``), if any
+    (:func:`harness.data.captions.with_captions`); a reader alone never sets it."""
 
     @property
     def counts_ok(self) -> bool:
@@ -230,9 +231,6 @@ class DatasetReader(ABC):
         manifest = self.parse(found)
         if len(manifest) == 0:
             raise DataError(f"{self.title} at {found.root}: no images found")
-        from harness.data.captions_cmdg import attach_cmdg_captions
-
-        manifest, caption_report = attach_cmdg_captions(manifest, found)
         checks = self.check_counts(manifest, found)
         bad = [c for c in checks if not c.ok]
         if bad:
@@ -260,5 +258,4 @@ class DatasetReader(ABC):
             manifest=manifest,
             found=found,
             checks=checks,
-            captions=caption_report.as_dict() if caption_report else None,
         )

@@ -1,4 +1,7 @@
-"""Attach CMDG's per-image captions (Qwen2.5-VL) to a manifest when the user has the files.
+"""Attach CMDG's per-image captions (Qwen2.5-VL) to a dataset read when the user has the files.
+
+The caption source ``cmdg`` of :mod:`harness.data.captions`: attached only where a protocol (or a
+caller such as ``harness data check``) asks for it, never by the dataset reader itself.
 
 CMDG (seed 003; ``xyjun0909/CMDG-ReID:datasets/captions/*.json``) stores, per dataset, a JSON list of
 split objects ``{"train": [...], "query": [...], "gallery": [...]}``; each entry is
@@ -31,7 +34,7 @@ from harness.data.manifest import Item, Manifest
 from harness.errors import DataError
 
 if TYPE_CHECKING:
-    from harness.data.base import FoundDataset
+    from harness.data.base import DatasetRead, FoundDataset
 
 CMDG_NAMES = {
     "market1501": "market1501",
@@ -120,3 +123,14 @@ def attach_cmdg_captions(manifest: Manifest, found: FoundDataset) -> tuple[Manif
         else:
             items.append(it)
     return Manifest(items, name=manifest.name), CaptionReport(str(path), len(by_item), unmatched)
+
+
+def attach(read: DatasetRead) -> DatasetRead:
+    """``read`` with CMDG captions attached and ``captions`` set to the file's report (unchanged
+    when the dataset has no CMDG caption file)."""
+    import dataclasses
+
+    manifest, report = attach_cmdg_captions(read.manifest, read.found)
+    if report is None:
+        return read
+    return dataclasses.replace(read, manifest=manifest, captions=report.as_dict())

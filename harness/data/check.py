@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.data.base import CountCheck
+from harness.data.captions import CAPTION_SOURCES, with_captions
 from harness.data.registry import DATASETS, get_reader
 from harness.errors import DataError
 
@@ -65,6 +66,8 @@ def check_dataset(name: str, data_root: Path, *, named: bool = False) -> Dataset
     base_log.setLevel(logging.ERROR)  # the table below shows the mismatch; no duplicate warning
     try:
         read = reader.read(data_root, strict=False)
+        for source in CAPTION_SOURCES:  # every caption source's files, matched against the images
+            read = with_captions(read, source)
     except DataError as exc:
         status.status = "broken"
         status.problems.append(str(exc))
@@ -84,7 +87,7 @@ def check_dataset(name: str, data_root: Path, *, named: bool = False) -> Dataset
             f"{read.captions['path']}: {read.captions['unmatched']} caption entries match no image"
         )
     if reader.name in SMALL_TARGET_SPLITS:
-        from harness.protocols.trials import split_set_for, trial_test_set
+        from harness.data.splits.trials import split_set_for, trial_test_set
 
         try:
             split_set = split_set_for(read, SMALL_TARGET_SPLITS[reader.name])

@@ -142,11 +142,3 @@ def check_camera(camid_1based: int, num_cams: int, path: Path) -> int:
     if not 1 <= camid_1based <= num_cams:
         raise DataError(f"{path}: camera {camid_1based} is out of range 1..{num_cams}")
     return camid_1based - 1
-
-
-def first_existing(base: Path, names: Iterable[str]) -> Path | None:
-    """The first of ``base/name`` that exists, or None."""
-    for name in names:
-        if (base / name).exists():
-            return base / name
-    return None

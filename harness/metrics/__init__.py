@@ -10,18 +10,12 @@ from harness.metrics.api import evaluate_distances, evaluate_features
 from harness.metrics.distance import pairwise_distances
 from harness.metrics.rerank import RerankParams, rerank_dense, rerank_features
 from harness.metrics.result import RetrievalResult
-from harness.metrics.t2i import evaluate_text_to_image
-from harness.metrics.trials import TrialSummary, aggregate_trials, evaluate_trials
 
 __all__ = [
     "RerankParams",
     "RetrievalResult",
-    "TrialSummary",
-    "aggregate_trials",
     "evaluate_distances",
     "evaluate_features",
-    "evaluate_text_to_image",
-    "evaluate_trials",
     "pairwise_distances",
     "rerank_dense",
     "rerank_features",

@@ -26,12 +26,12 @@ from harness.pipeline.scoring import Side, TrialScore
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
     from harness.data.manifest import Manifest
+    from harness.data.splits.trials import EvalSet
     from harness.engine.encoder import Encoded
     from harness.engine.session import EngineSession
     from harness.methods.adapter import MethodAdapter
     from harness.pipeline.options import LegOutcome, ProgressHook, RunOptions
     from harness.protocols import EvaluationSpec, LegSpec, ProtocolSpec
-    from harness.protocols.trials import EvalSet
     from harness.results.schema import ResultRecord, TextMaskSettings
 
 T = TypeVar("T")
@@ -53,14 +53,20 @@ def open_leg_method(
     )
 
 
-def read_dataset(leg: LegSpec, options: RunOptions, reads: dict[str, DatasetRead]) -> DatasetRead:
-    """The leg's test dataset, read once per run (``reads`` caches it by name)."""
+def read_dataset(
+    protocol: ProtocolSpec, leg: LegSpec, options: RunOptions, reads: dict[str, DatasetRead]
+) -> DatasetRead:
+    """The leg's test dataset, read once per run (``reads`` caches it by name), with the caption
+    source the protocol names attached (:func:`harness.data.captions.with_captions`)."""
+    from harness.data.captions import with_captions
     from harness.data.registry import get_reader
 
     dataset = leg.test.dataset
-    if dataset not in reads:
-        reads[dataset] = get_reader(dataset).read(options.data_root, strict=options.strict)
-    return reads[dataset]
+    key = f"{dataset}+{protocol.captions}" if protocol.captions else dataset
+    if key not in reads:
+        read = get_reader(dataset).read(options.data_root, strict=options.strict)
+        reads[key] = with_captions(read, protocol.captions)
+    return reads[key]
 
 
 def timed(method: Any, fn: Callable[[], T]) -> tuple[T, float]:

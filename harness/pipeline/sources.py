@@ -17,21 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.errors import ConfigError, ProtocolError
 from harness.pipeline.phases import ImagePool, RecordParts, timed
-from harness.pipeline.scoring import ImageScorer, Side, TextScorer
+from harness.pipeline.scoring import ImageScorer, Side, TextScorer, TrialScore
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
     from harness.data.manifest import Manifest
+    from harness.data.splits.trials import EvalSet
     from harness.engine.encoder import Encoded
     from harness.engine.session import EngineSession
     from harness.pipeline.options import ProgressHook
     from harness.pipeline.phases import Aggregate
-    from harness.protocols import LegSpec, ProtocolSpec
-    from harness.protocols.trials import EvalSet
+    from harness.protocols import EvaluationSpec, LegSpec, ProtocolSpec
 
 
 @dataclass
@@ -55,6 +55,46 @@ class QueryVariant:
     encodings: list[Encoded] = field(default_factory=list)
     timings: dict[str, float | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+class Scorer(Protocol):
+    """What a query source scores its trials with (:mod:`harness.pipeline.scoring`)."""
+
+    def check(self, evaluation: EvaluationSpec) -> None: ...
+
+    def __call__(self, query: Side, gallery: Side, evaluation: EvaluationSpec) -> TrialScore: ...
+
+
+class QuerySource(Protocol):
+    """The strategy a leg kind supplies to the phases (see the module docstring)."""
+
+    scorer: Scorer
+
+    def check_method(self, method: Any) -> None:
+        """Refuse a method that cannot encode these queries (one clear error)."""
+        ...
+
+    def prepare(self, read: DatasetRead) -> LegData:
+        """The eval sets and the images to encode, from the dataset read (raises ProtocolError)."""
+        ...
+
+    def encode_queries(
+        self, engine: EngineSession, method: Any, data: LegData, progress: ProgressHook
+    ) -> list[QueryVariant]:
+        """Encode non-image queries on every rank; one variant per record."""
+        ...
+
+    def trials(
+        self, data: LegData, pool: ImagePool, variant: QueryVariant, method_name: str
+    ) -> Iterator[tuple[Side, Side]]:
+        """The (query, gallery) scoring sides of every trial of ``variant`` (rank 0 only)."""
+        ...
+
+    def record_parts(
+        self, data: LegData, pool: ImagePool, variant: QueryVariant, agg: Aggregate, method_name: str
+    ) -> RecordParts:
+        """This source's part of the record of ``variant``."""
+        ...
 
 
 def _roles(eval_sets: list[EvalSet], roles: tuple[str, ...], name: str) -> dict[str, Manifest]:
@@ -117,6 +157,8 @@ class ImageQuerySource:
         self, data: LegData, pool: ImagePool, variant: QueryVariant, agg: Aggregate, method_name: str
     ) -> RecordParts:
         """The image leg's part of its record."""
+        from harness.results.build import dataset_info
+
         test, read = self.leg.test, data.read
         notes = []
         if note := _invalid_query_note(agg):
@@ -126,8 +168,6 @@ class ImageQuerySource:
                 f"{len(pool.skipped)} undecodable images were skipped (--on-bad-image skip); metrics are "
                 "over the remaining items, listed in engine.skipped"
             )
-        from harness.results.build import dataset_info
-
         return RecordParts(
             n_query=len(data.eval_sets[0].query),
             n_gallery=len(data.eval_sets[0].gallery),
@@ -175,7 +215,7 @@ class CaptionQuerySource:
 
     def prepare(self, read: DatasetRead) -> LegData:
         """The query split's captions and the gallery split's images."""
-        from harness.protocols.trials import EvalSet
+        from harness.data.splits.trials import EvalSet
         from harness.text.queries import caption_queries
 
         test = self.leg.test
@@ -317,7 +357,7 @@ class CaptionQuerySource:
         )
 
 
-def query_source(protocol: ProtocolSpec, leg: LegSpec) -> ImageQuerySource | CaptionQuerySource:
+def query_source(protocol: ProtocolSpec, leg: LegSpec) -> QuerySource:
     """The query source of ``leg`` (by its ``test.query_modality``)."""
     if leg.test.query_modality == "text":
         return CaptionQuerySource(protocol, leg)

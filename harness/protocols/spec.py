@@ -105,6 +105,9 @@ class ProtocolSpec(_Strict):
     """Caveats printed by ``harness show protocol`` (e.g. how paper numberings differ)."""
     evaluation: EvaluationSpec = EvaluationSpec()
     text: TextSpec = TextSpec()
+    captions: str | None = None
+    """Caption source attached to every dataset the protocol reads (training and test), e.g.
+    ``cmdg``; see :mod:`harness.data.captions`. None: the datasets' own captions only."""
     legs: tuple[LegSpec, ...]
 
     @model_validator(mode="after")
@@ -119,6 +122,11 @@ class ProtocolSpec(_Strict):
             EvaluationSpec(**{**self.evaluation.model_dump(), **leg.evaluation})
         if self.text != TextSpec() and not any(leg.test.query_modality == "text" for leg in self.legs):
             raise ValueError("a 'text' block needs at least one leg with query_modality: text")
+        from harness.data.captions import CAPTION_SOURCES
+
+        if self.captions is not None and self.captions not in CAPTION_SOURCES:
+            known = ", ".join(sorted(CAPTION_SOURCES))
+            raise ValueError(f"captions: unknown caption source {self.captions!r}; known: {known}")
         return self
 
     def leg(self, name: str) -> LegSpec:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from harness.atomic import same_first_line, write_owned
 from harness.data.base import DatasetRead
+from harness.data.captions import with_captions
 from harness.data.manifest import Manifest
 from harness.data.registry import DATASETS, get_reader
 from harness.errors import ConfigError, ProtocolError
@@ -154,7 +155,7 @@ def training_set_for_leg(
     for source in leg.train:
         reader = get_reader(source.dataset)
         if reader.name not in reads:
-            reads[reader.name] = reader.read(data_root, strict=strict)
+            reads[reader.name] = with_captions(reader.read(data_root, strict=strict), protocol.captions)
         parts.append(
             SourcePart(reader.name, reads[reader.name].manifest, source.parts, reader.train_excluded_pids)
         )

@@ -2,7 +2,7 @@
 
 A leg whose ``test.splits`` names a split set (``prid2011``, ``grid``, ``viper``, ``ilids``) is
 evaluated once per trial: each trial's query and gallery are built from the dataset's manifest by
-the split set's rules (:mod:`harness.data.splits`), after checking that every id the split file
+the split set's rules (:mod:`harness.data.splits.trials`), after checking that every id the split file
 names is on disk. On real data the split set is the shipped file; on a synthetic world it is the
 set the world recorded in its marker (same format, same code path).
 
@@ -13,117 +13,9 @@ per-trial values.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from dataclasses import dataclass
-
 from harness.data.base import DatasetRead
-from harness.data.manifest import Item, Manifest
-from harness.data.splits import SplitSet, Trial, frozen_splits, split_set_from_dict
-from harness.errors import DataError, ProtocolError
-
-
-@dataclass(frozen=True)
-class EvalSet:
-    """One query/gallery pair to evaluate (``trial`` is None for a leg without trials)."""
-
-    query: Manifest
-    gallery: Manifest
-    trial: int | None = None
-    source: str = ""
-    """Where the trial's split came from (split file, partition file or synthetic marker)."""
-
-
-def split_set_for(read: DatasetRead, name: str) -> SplitSet:
-    """The split set ``name`` for this dataset: from the synthetic marker, or the shipped file."""
-    if read.synthetic:
-        recorded = read.found.synthetic["datasets"][read.manifest.name].get("splits")
-        if recorded is None:
-            raise DataError(
-                f"synthetic world at {read.found.data_root}: dataset {read.manifest.name!r} recorded no "
-                f"split set; regenerate it with `harness data synth`"
-            )
-        return split_set_from_dict(recorded, f"{read.found.data_root} (synthetic marker, {name})")
-    from harness.data.registry import get_reader
-
-    official = get_reader(read.manifest.name).official_splits(read.found)
-    return official if official is not None else frozen_splits(name)
-
-
-def _by_pid(manifest: Manifest, part: str) -> dict[int, list[Item]]:
-    groups: dict[int, list[Item]] = defaultdict(list)
-    for item in manifest.select(part):
-        groups[item.pid].append(item)
-    for items in groups.values():
-        items.sort(key=lambda it: it.path)
-    return groups
-
-
-def trial_test_set(read: DatasetRead, split_set: SplitSet, index: int) -> EvalSet:
-    """Query and gallery of trial ``index``; raises :class:`DataError` naming the split file and id."""
-    trial: Trial = split_set.trials[index]
-    where = f"{split_set.origin} trial {index}"
-    root = read.found.root
-    for part in {split_set.query.part, split_set.gallery.part}:
-        if part not in read.manifest.splits():
-            raise DataError(f"{where}: {read.manifest.name} at {root} has no '{part}' images")
-    q_groups = _by_pid(read.manifest, split_set.query.part)
-    g_groups = _by_pid(read.manifest, split_set.gallery.part)
-    known = set(q_groups) | set(g_groups)
-    unknown = sorted(set(trial.train_ids) - known)
-    if unknown:
-        raise DataError(f"{where}: training ids {unknown[:5]} are not in {read.manifest.name} at {root}")
-    query: list[Item] = []
-    gallery: list[Item] = []
-    same_part = split_set.query.part == split_set.gallery.part
-    for pid in trial.test_ids:
-        q_items, g_items = q_groups.get(pid, []), g_groups.get(pid, [])
-        if split_set.pick == "fraction":
-            if len(q_items) < 2:
-                raise DataError(
-                    f"{where}: test id {pid} has {len(q_items)} image(s) in '{split_set.query.part}' "
-                    f"at {root}; expected at least 2 (one query, one gallery)"
-                )
-            uq, ug = trial.picks[pid]
-            chosen = q_items[math.floor(uq * len(q_items))]
-            rest = [it for it in q_items if it is not chosen]
-            query.append(chosen)
-            gallery.append(rest[math.floor(ug * len(rest))])
-            continue
-        if len(q_items) != 1:
-            raise DataError(
-                f"{where}: test id {pid} has {len(q_items)} image(s) in '{split_set.query.part}' at "
-                f"{root}; single-shot expects exactly 1"
-            )
-        if not g_items or (same_part and len(g_items) < 2):
-            raise DataError(
-                f"{where}: test id {pid} has no image in '{split_set.gallery.part}' at {root}; "
-                "its query would have no true match"
-            )
-        query.append(q_items[0])
-    if split_set.pick == "single":
-        excluded = set(trial.train_ids)
-        wanted = set(trial.test_ids)
-        taken = {it.path for it in query}
-        for pid, items in sorted(g_groups.items()):
-            keep = pid in wanted if split_set.gallery.ids == "test" else pid not in excluded
-            if keep:
-                gallery.extend(it for it in items if it.path not in taken)
-    test = EvalSet(
-        Manifest(query, name=read.manifest.name),
-        Manifest(gallery, name=read.manifest.name),
-        index,
-        split_set.origin or split_set.source,
-    )
-    if split_set.expected is not None and not read.synthetic:
-        found = {"query": len(test.query), "gallery": len(test.gallery)}
-        if found != split_set.expected:
-            raise DataError(
-                f"{where}: on {read.manifest.name} at {root} the trial has {found['query']} query / "
-                f"{found['gallery']} gallery images; the split file expects {split_set.expected['query']} / "
-                f"{split_set.expected['gallery']} (is this the complete, original dataset?)"
-            )
-    return test
+from harness.data.splits.trials import EvalSet, split_set_for, trial_test_set
+from harness.errors import ProtocolError
 
 
 def leg_eval_sets(

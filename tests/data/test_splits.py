@@ -12,8 +12,9 @@ from harness.data.manifest import Item, Manifest
 from harness.data.registry import get_reader
 from harness.data.splits import SPLITS_DIR, frozen_splits, load_split_file, split_set_from_dict
 from harness.data.splits.generate import dump, grid_split_set_from_mat, real_split_sets
+from harness.data.splits.trials import split_set_for, trial_test_set
 from harness.errors import DataError
-from harness.protocols.trials import leg_eval_sets, split_set_for, trial_test_set
+from harness.protocols.trials import leg_eval_sets
 
 
 def test_shipped_files_are_exactly_what_the_generator_makes() -> None:

@@ -21,12 +21,6 @@ def market(tiny_world: Path):
     return get_reader("market1501").read(tiny_world).manifest
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _one_torch_thread():
-    """Tiny batches on a shared 2-core machine are fastest (and steadiest) on one intra-op thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+@pytest.fixture(autouse=True)
+def _one_torch_thread(one_torch_thread) -> None:
+    """Every test in this folder runs on one intra-op torch thread (restored after each test)."""

@@ -10,6 +10,7 @@ from harness.errors import MetricError
 from harness.metrics import evaluate_distances, evaluate_features
 from harness.metrics.rerank import (
     DenseProvider,
+    FeatureProvider,
     KReciprocalReranker,
     RerankParams,
     rerank_dense,
@@ -101,3 +102,48 @@ def test_bad_rerank_arguments():
         RerankParams.from_arg({"lambda_value": 2.0})
     with pytest.raises(MetricError, match="distmat_qq"):
         evaluate_distances(np.zeros((2, 3)), [1, 2], [1, 2, 3], junk="none", rerank=True)
+
+
+@pytest.mark.parametrize("dup", [0, 30])
+def test_neighbour_search_equals_stable_sort_of_the_normalised_rows(dup, monkeypatch):
+    # the candidate shortcut (topk of the shifted rows, then an exact redo of tied rows) gives exactly
+    # the first kk columns of a stable argsort of the row-normalised squared distances
+    x, _, _, n_q = _data(11, n_q=20, n_g=140, dim=6, dup=dup)
+    x = torch.from_numpy(x.astype(np.float32))
+    x[5:20] = x[40]  # 16 exact duplicates: ties at distance 0 across the candidate boundary
+    import harness.metrics.topk as topk
+
+    redone = []
+    exact = topk.smallest_k_stable
+    monkeypatch.setattr(topk, "smallest_k_stable", lambda v, k: redone.append(len(v)) or exact(v, k))
+    prov = FeatureProvider(x)
+    rr = KReciprocalReranker(prov, n_q, RerankParams(k1=7, k2=3), chunk_size=13)
+    assert sum(redone) >= 15  # the tied rows took the exact path
+    full = torch.cat([prov.shifted_rows(r, r + 1) for r in range(prov.n)])
+    full = (full + prov.row_offsets(0, prov.n)[:, None]).clamp_(min=0)
+    full = full / full.max(1, keepdim=True).values
+    expected = torch.sort(full, dim=1, stable=True).indices[:, : rr.kk]
+    assert torch.equal(rr.nn, expected)
+
+
+def test_feature_provider_distances_are_squared_euclidean():
+    rng = np.random.default_rng(2)
+    x = torch.from_numpy(rng.normal(size=(30, 5)).astype(np.float32))
+    prov = FeatureProvider(x)
+    want = torch.cdist(x.double(), x.double()).pow(2)
+    rows = (prov.shifted_rows(0, 30) + prov.row_offsets(0, 30)[:, None]).clamp(min=0)
+    assert torch.allclose(rows.double(), want, atol=1e-5)
+    i, j = torch.tensor([0, 3, 29]), torch.tensor([1, 3, 7])
+    assert torch.allclose(prov.pair_distances(i, j).double(), want[i, j], atol=1e-5)
+    assert torch.allclose(prov.shifted_rows(2, 4, 10), prov.shifted_rows(2, 4)[:, 10:])
+
+
+def test_query_rows_kept_or_recomputed_give_the_same_result(monkeypatch):
+    x, d, _, n_q = _data(8)
+    q, g = x[:n_q].astype(np.float32), x[n_q:].astype(np.float32)
+    kept = rerank_features(q, g, chunk_size=16)
+    monkeypatch.setattr(KReciprocalReranker, "QUERY_ROWS_BYTES", 0)  # MSMT17-scale path: recompute
+    recomputed = rerank_features(q, g, chunk_size=16)
+    np.testing.assert_array_equal(kept, recomputed)
+    ref = rerank_dense(d[:n_q, n_q:], d[:n_q, :n_q], d[n_q:, n_q:])
+    np.testing.assert_allclose(recomputed, ref, atol=1e-5)

@@ -8,7 +8,6 @@ import torch
 
 from harness.metrics import evaluate_distances, evaluate_features, pairwise_distances
 from harness.metrics.distance import FeatureDistance, distinct_rows
-from harness.metrics.t2i import evaluate_text_to_image
 
 
 def _pair_that_one_minus_s_merges() -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +34,7 @@ def test_cosine_ranks_by_similarity_where_one_minus_s_merges() -> None:
     it. By similarity the positive ranks first: R1 = 1, AP = 1. By the float32 key 1 - s both would
     tie and the tie rule (lower index first) would put the negative first: R1 = 0, AP = 1/2."""
     q, g = _pair_that_one_minus_s_merges()
-    r = evaluate_text_to_image(q, g, [1], [0, 1])
+    r = evaluate_features(q, g, [1], [0, 1], distance="cosine", junk="none", max_rank=10)
     assert r.cmc[0] == 1.0 and r.mAP == 1.0
     d = pairwise_distances(q, g, distance="cosine")  # the public distance matrix stays 1 - s ...
     assert d[0, 0] == d[0, 1]  # ... and ranking that matrix shows the tie the key avoids

@@ -4,7 +4,7 @@ Each ``<dataset>.json`` here was generated once by :mod:`harness.data.splits.gen
 seed and is shipped with the harness, so every run and every user evaluates the same 10 trials.
 A split file names identities (and, for iLIDS, how to pick the query and gallery image of each
 test id), never file paths, so it applies to any copy of the dataset; the harness checks it against
-what is on disk (:mod:`harness.protocols.trials`) and names the split file, trial and id on a
+what is on disk (:mod:`harness.data.splits.trials`) and names the split file, trial and id on a
 mismatch.
 
 Format (``format: 1``)::
