@@ -119,6 +119,27 @@ class Browser:
             raise RuntimeError(f"JavaScript error: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def screenshot(self, path: Path, width: int = 1400, height: int = 900) -> bytes:
+        """A PNG of the current page at ``width`` CSS pixels (full page height), written to ``path``."""
+        import base64
+
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=self.session,
+        )
+        full = self.evaluate("document.documentElement.scrollHeight")
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": int(full), "deviceScaleFactor": 1, "mobile": False},
+            session=self.session,
+        )
+        data = base64.b64decode(
+            self.send("Page.captureScreenshot", {"format": "png"}, session=self.session)["data"]
+        )
+        Path(path).write_bytes(data)
+        return data
+
     def close(self) -> None:
         with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.send("Browser.close")

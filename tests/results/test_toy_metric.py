@@ -55,7 +55,7 @@ def test_a_registered_metric_reaches_every_consumer(
         app, ["leaderboard", "--results", str(out), "--out", str(site), "--allow-nonreportable"]
     )
     assert result.exit_code == 0, result.output
-    page = (site / "single.html").read_text(encoding="utf-8")
+    page = (site / "single-entries.html").read_text(encoding="utf-8")  # the detail page: every metric
     assert ">R3<" in page and f"{100 * r3:.1f}" in page
     # harness check: --update writes it, a check compares it
     expected = tmp_path / "expected.yaml"

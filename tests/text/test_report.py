@@ -60,9 +60,13 @@ def test_text_report_is_an_alias_of_report(textmask_out: Path, tmp_path: Path, c
     )
     assert alias.exit_code == 0, alias.output
     assert report.stdout in alias.stdout and "attr-match (measured)" in alias.stdout
-    for suffix in (".png", ".svg"):  # written by the one plot path (harness.atomic, no temporary left)
+    for suffix in (
+        ".png",
+        ".svg",
+        ".pdf",
+    ):  # written by the one plot path (harness.atomic, no temporary left)
         assert (tmp_path / "plots" / f"curve{suffix}").is_file()
-    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["curve.png", "curve.svg"]
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["curve.pdf", "curve.png", "curve.svg"]
     csv = cli.invoke(
         app, ["text", "report", "--results", str(textmask_out), "--format", "csv", "--allow-nonreportable"]
     )

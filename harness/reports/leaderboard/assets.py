@@ -1,8 +1,11 @@
 """Inline CSS and JavaScript of the leaderboard pages (no external resources: they work from file://).
 
-Sorting: a click on a column header sorts the table body by that column; numbers compare as numbers
-(``data-sort`` holds the raw value), empty cells always go last; the first click on a numeric column
-sorts descending (best first), on a text column ascending, and a second click reverses.
+Sorting: a click on a header cell with ``data-col="N"`` sorts the table body by column N (paper
+tables have two header rows: leg groups, then metrics); numbers compare as numbers (``data-sort``
+holds the raw value), empty cells always go last; the first click on a numeric column sorts
+descending (best first), on a text column ascending, and a second click reverses.
+
+Filter: the ``#reportable-only`` checkbox hides not-reportable rows (``tr.nonreportable``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,18 @@ table.board thead th[aria-sort=ascending]::after{content:' \\25B2'}
 table.board thead th[aria-sort=descending]::after{content:' \\25BC'}
 table.board tbody tr:last-child td{border-bottom:2px solid #222}
 tr.measured td{background:#eef6ff}
-tr.nonreportable td{background:#fff4e5}
+tr.measured td.method{border-left:3px solid #0072B2}
+tr.nonreportable td{background:#fff4e5;color:#555}
+tr.nonreportable td.method{border-left:3px dashed #E69F00}
+body.reportable-only tr.nonreportable{display:none}
+table.paper th.group{text-align:center;border-bottom:1px solid #999;cursor:default;white-space:normal;
+  font-weight:600;font-size:13px}
+table.paper td.num{white-space:nowrap}
+table.paper td.num a{color:#005a8c;text-decoration:none}
+table.paper td.num a:hover{text-decoration:underline}
+table.paper .gs{border-left:1px solid #ccc}
+table.paper td.method{white-space:nowrap}
+.dagger{color:#b35900;font-weight:700;margin-left:.15em}
 .badge{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:11px;font-weight:600}
 .badge.reported{background:#e6e6e6;color:#333}
 .badge.measured{background:#0072B2;color:#fff}
@@ -56,13 +70,19 @@ JS = """
       return sign * s.localeCompare(t);
     });
     rows.forEach(function(r){ body.appendChild(r); });
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function(h){ h.removeAttribute('aria-sort'); });
+    Array.prototype.forEach.call(table.tHead.querySelectorAll('th[data-col]'), function(h){
+      h.removeAttribute('aria-sort'); });
     th.setAttribute('aria-sort', dir);
   }
   Array.prototype.forEach.call(document.querySelectorAll('table.board'), function(table){
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function(th, i){
-      th.addEventListener('click', function(){ sortTable(table, i, th); });
+    Array.prototype.forEach.call(table.tHead.querySelectorAll('th[data-col]'), function(th){
+      th.addEventListener('click', function(){ sortTable(table, Number(th.getAttribute('data-col')), th); });
     });
   });
+  var only = document.getElementById('reportable-only');
+  if(only){
+    only.addEventListener('change', function(){
+      document.body.classList.toggle('reportable-only', only.checked); });
+  }
 })();
 """

@@ -40,13 +40,12 @@ class Entry:
     record_path: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    """Metric values as displayed: reported ones exactly as printed, measured ones with 2 decimals."""
+    """Metric values as printed by the paper (reported entries)."""
     ci: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Measured: each metric's 95% bootstrap interval (same scale as ``metrics``)."""
 
     def text(self, metric: str) -> str:
-        if metric in self.texts:
-            return self.texts[metric]
+        """The value with the metric registry's decimals (the detail page shows ``texts`` beside it)."""
         value = self.metrics.get(metric)
         return "" if value is None else metric_info(metric).format(value, display=True)
 
@@ -83,6 +82,7 @@ def reported_entries() -> list[Entry]:
                 metrics={},
                 reference=f"{info.method} {meta.label}",
                 detail=f"{info.seed_file} line {rec.source_line}",
+                extra={"kind": str(meta.kind)},
             )
         entry.metrics[str(rec.metric)] = float(rec.value)
         entry.texts[str(rec.metric)] = str(rec.value_text)

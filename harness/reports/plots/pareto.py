@@ -16,7 +16,15 @@ import pandas as pd
 from harness.errors import ConfigError
 from harness.reported import load_reported
 from harness.reports.measured import Measured
-from harness.reports.plots.style import colour, figure, save
+from harness.reports.plots.style import (
+    NONREPORTABLE_NOTE,
+    column_figure,
+    legend_below,
+    method_style,
+    place_labels,
+    save,
+    series_label,
+)
 
 COSTS = {"gflops": "GFLOPs", "params_M": "Parameters (M)", "inference_time": "Inference time (s)"}
 """Cost columns and their axis labels (lower is better)."""
@@ -50,8 +58,9 @@ def measured_complexity(measured: list[Measured]) -> pd.DataFrame:
                 (float(m.profile[k]) * scale for k, scale in options if m.profile.get(k) is not None), np.nan
             )
         row["source"] = "measured"
+        row["nonreportable"] = m.nonreportable
         rows.append(row)
-    return pd.DataFrame(rows, columns=["method", *COSTS, "R1", "mAP", "source"])
+    return pd.DataFrame(rows, columns=["method", *COSTS, "R1", "mAP", "source", "nonreportable"])
 
 
 def pareto_front(cost: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
@@ -72,10 +81,10 @@ def pareto_front(cost: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
     return np.array(sorted(front, key=lambda i: (cost[i], -accuracy[i])), dtype=int)
 
 
-def plot_pareto(
-    frame: pd.DataFrame, out: Path | str, *, cost: str = "gflops", accuracy: str = "R1", title: str = ""
-) -> list[Path]:
-    """Scatter ``accuracy`` against ``cost``, label every method, and draw the Pareto front."""
+def render_pareto(frame: pd.DataFrame, *, cost: str = "gflops", accuracy: str = "R1", title: str = ""):
+    """Scatter ``accuracy`` against ``cost`` (one column wide), label every method without overlaps,
+    draw the Pareto front of the reportable points; measured points are stars, not-reportable ones
+    hollow with a dagger (and left out of the front)."""
     if cost not in COSTS:
         raise ConfigError(f"cost {cost!r}: expected one of {', '.join(COSTS)}")
     for column in ("method", cost, accuracy):
@@ -84,27 +93,61 @@ def plot_pareto(
     data = frame.dropna(subset=[cost, accuracy]).reset_index(drop=True)
     if data.empty:
         raise ConfigError(f"no method has both {cost} and {accuracy}")
-    fig, axes = figure(width=4.2, height=3.2)
+    sources = (
+        data["source"].fillna("reported") if "source" in data.columns else pd.Series(["reported"] * len(data))
+    )
+    flags = data["nonreportable"] if "nonreportable" in data.columns else pd.Series([False] * len(data))
+    flags = flags.fillna(False).astype(bool)
+    fig, axes = column_figure(aspect=0.8)
     ax = axes[0][0]
-    sources = data["source"] if "source" in data.columns else pd.Series(["reported"] * len(data))
-    for i, row in data.iterrows():
-        measured = sources.iloc[i] == "measured"
-        ax.scatter(
-            row[cost], row[accuracy], color=colour(int(i)), marker="*" if measured else "o", s=50, zorder=3
-        )
-        label = f"{row['method']} (measured)" if measured else str(row["method"])
-        ax.annotate(label, (row[cost], row[accuracy]), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    front = pareto_front(data[cost].to_numpy(), data[accuracy].to_numpy())
+    ranked = ~flags.to_numpy()  # a not-reportable point never defines the front
+    front = np.flatnonzero(ranked)[
+        pareto_front(data[cost].to_numpy()[ranked], data[accuracy].to_numpy()[ranked])
+    ]
     ax.step(
         data[cost].to_numpy()[front],
         data[accuracy].to_numpy()[front],
         where="post",
         color="#555555",
         linestyle="--",
-        linewidth=1,
+        linewidth=0.8,
         label="Pareto front",
         zorder=2,
     )
-    ax.set(xlabel=COSTS[cost], ylabel=f"{accuracy} (%)", title=title or f"{accuracy} vs {COSTS[cost]}")
-    ax.legend(loc="lower right")
-    return save(fig, out)
+    labels = []
+    for i, row in data.iterrows():
+        measured, hollow = sources.iloc[i] == "measured", bool(flags.iloc[i])
+        style = method_style(str(row["method"]))
+        ax.scatter(
+            row[cost],
+            row[accuracy],
+            color="white" if hollow else style.colour,
+            edgecolors=style.colour,
+            linewidths=1.0,
+            marker="*" if measured else style.marker,
+            s=60 if measured else 28,
+            zorder=3,
+        )
+        labels.append(series_label(str(row["method"]), measured=measured, nonreportable=hollow))
+    xs, ys = data[cost].to_numpy(), data[accuracy].to_numpy()
+    pad_x, pad_y = 0.08 * (xs.max() - xs.min() or 1), 0.08 * (ys.max() - ys.min() or 1)
+    ax.set_xlim(xs.min() - pad_x, xs.max() + 3 * pad_x)
+    ax.set_ylim(ys.min() - pad_y, ys.max() + 2 * pad_y)
+    ax.set(xlabel=COSTS[cost], ylabel=f"{accuracy} (%)")
+    ax.set_title(title or f"{accuracy} against {COSTS[cost].split(' (')[0].lower()}", loc="left")
+    legend_below(fig, [ax], note=NONREPORTABLE_NOTE if flags.any() else None)
+    place_labels(ax, xs, ys, labels)  # after the layout is final: offsets are in points
+    return fig
+
+
+def plot_pareto(
+    frame: pd.DataFrame,
+    out: Path | str,
+    *,
+    cost: str = "gflops",
+    accuracy: str = "R1",
+    title: str = "",
+    dpi: int | None = None,
+) -> list[Path]:
+    """:func:`render_pareto` written as ``out``.png/.svg/.pdf."""
+    return save(render_pareto(frame, cost=cost, accuracy=accuracy, title=title), out, dpi=dpi)

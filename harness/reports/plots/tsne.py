@@ -1,4 +1,4 @@
-"""t-SNE of image and text features coloured by identity (DGCMIA Figure 1).
+"""t-SNE of image (and, when given, text) features coloured by identity (DGCMIA Figure 1).
 
 scikit-learn is not a dependency, so :func:`tsne` is a small exact t-SNE in NumPy (van der Maaten &
 Hinton, 2008): Gaussian affinities calibrated to a perplexity by bisection, symmetrised, Student-t
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import ConfigError
-from harness.reports.plots.style import PALETTE, figure, save
+from harness.reports.plots.style import column_figure, identity_colours, legend_below, save
 
 MAX_POINTS = 3000
 
@@ -82,19 +82,27 @@ def tsne(
     return y
 
 
-def plot_tsne(
+def tsne_title(has_text: bool, n_identities: int, source: str = "") -> str:
+    """An honest title: says "image features" when no text features were given."""
+    what = "image and text features" if has_text else "image features"
+    return f"t-SNE of {what}{f' ({source})' if source else ''}, {n_identities} identities"
+
+
+def render_tsne(
     image_features: np.ndarray,
     image_pids: np.ndarray,
     text_features: np.ndarray | None,
     text_pids: np.ndarray | None,
-    out: Path | str,
     *,
-    title: str = "t-SNE of image and text features",
+    title: str | None = None,
+    source: str = "",
     perplexity: float = 30.0,
     iterations: int = 500,
     seed: int = 0,
-) -> list[Path]:
-    """One joint t-SNE; images as circles, texts as triangles, one colour per identity."""
+):
+    """One joint t-SNE; images as circles, texts as triangles, one distinct colour per identity
+    (:func:`~harness.reports.plots.style.identity_colours` never repeats). ``title`` defaults to
+    :func:`tsne_title`; ``source`` (e.g. the method and leg) goes into it."""
     image_features = np.asarray(image_features)
     image_pids = np.asarray(image_pids)
     if len(image_features) != len(image_pids):
@@ -103,6 +111,8 @@ def plot_tsne(
     kinds = [np.zeros(len(image_pids), dtype=int)]
     pids = [image_pids]
     if text_features is not None:
+        if text_pids is None:
+            raise ConfigError("text features need text pids (one per text)")
         text_features, text_pids = np.asarray(text_features), np.asarray(text_pids)
         if len(text_features) != len(text_pids):
             raise ConfigError(f"{len(text_features)} text features but {len(text_pids)} text pids")
@@ -113,9 +123,11 @@ def plot_tsne(
         pids.append(text_pids)
     emb = tsne(np.concatenate(parts), perplexity=perplexity, iterations=iterations, seed=seed)
     kind, pid = np.concatenate(kinds), np.concatenate(pids)
-    identities = {p: i for i, p in enumerate(dict.fromkeys(pid.tolist()))}
-    colours = np.array([PALETTE[identities[p] % len(PALETTE)] for p in pid.tolist()])
-    fig, axes = figure(width=4.2, height=4.0)
+    order = list(dict.fromkeys(pid.tolist()))
+    palette = identity_colours(len(order))
+    lookup = {p: palette[i] for i, p in enumerate(order)}
+    colours = np.array([lookup[p] for p in pid.tolist()])
+    fig, axes = column_figure(aspect=0.9)
     ax = axes[0][0]
     for k, (mark, name) in enumerate((("o", "image"), ("^", "text"))):
         sel = kind == k
@@ -125,12 +137,30 @@ def plot_tsne(
                 emb[sel, 1],
                 c=colours[sel],
                 marker=mark,
-                s=18,
-                alpha=0.85,
+                s=14,
+                alpha=0.9,
                 label=name,
                 edgecolors="none",
             )
-    ax.set(title=f"{title} ({len(identities)} identities)", xticks=[], yticks=[])
+    ax.set(xticks=[], yticks=[])
+    ax.set_title(title or tsne_title(text_features is not None, len(order), source), loc="left")
     ax.grid(False)
-    ax.legend(loc="best")
-    return save(fig, out)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if text_features is not None:
+        legend_below(fig, [ax], ncol=2)
+    return fig
+
+
+def plot_tsne(
+    image_features: np.ndarray,
+    image_pids: np.ndarray,
+    text_features: np.ndarray | None,
+    text_pids: np.ndarray | None,
+    out: Path | str,
+    *,
+    dpi: int | None = None,
+    **kwargs,
+) -> list[Path]:
+    """:func:`render_tsne` written as ``out``.png/.svg/.pdf."""
+    return save(render_tsne(image_features, image_pids, text_features, text_pids, **kwargs), out, dpi=dpi)
