@@ -1,4 +1,4 @@
-Real result records made by ``harness run`` on the tiny synthetic world, shared by the report tests.
+"""Real result records made by ``harness run`` on the tiny synthetic world, shared by the report tests.
 
 ``paper_runs`` feeds the paper tables: every protocol that feeds a table, run once per session
 (in process, through the CLI) with the weights-free methods: ``hsv-hist`` for image protocols,
