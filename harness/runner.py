@@ -75,8 +75,10 @@ def run_protocol(
     *,
     legs: list[str] | None = None,
     progress: ProgressHook = _no_progress,
+    on_outcome: Callable[[LegOutcome], None] | None = None,
 ) -> list[LegOutcome]:
-    """Run ``method_name`` on the legs of ``protocol_name`` (all legs by default)."""
+    """Run ``method_name`` on the legs of ``protocol_name`` (all legs by default); ``on_outcome``
+    is called with each record as soon as it is written."""
     import numpy as np
     import torch
 
@@ -99,17 +101,22 @@ def run_protocol(
     torch.manual_seed(SEED)
     np.random.seed(SEED)
     reads: dict[str, DatasetRead] = {}
-    outcomes = []
+    outcomes: list[LegOutcome] = []
     for leg in chosen:
         if leg.test.query_modality == "text":
             from harness.text.run import run_text_leg
 
             args = (protocol, leg, method_name, weights[leg.name], options, reads, progress)
-            outcomes.extend(run_text_leg(*args, engine=engine))
-            continue
-        outcome = _run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress, engine)
-        if outcome is not None:  # ranks other than 0 of a torchrun job only encode
+            finished = run_text_leg(*args, engine=engine)
+        else:
+            outcome = _run_leg(
+                protocol, leg, method_name, weights[leg.name], options, reads, progress, engine
+            )
+            finished = [] if outcome is None else [outcome]  # ranks other than 0 of torchrun only encode
+        for outcome in finished:
             outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
     return outcomes
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, out, styled
 
 STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "missing": "bold red", "new": "yellow"}
 REGRESSION_EXIT = 1
@@ -75,13 +76,14 @@ def check_command(
             _fmt(row.actual),
             _fmt(row.diff, signed=True),
             _fmt(row.tolerance),
-            f"[{style}]{row.status}[/]",
+            Text(row.status, style=style),
         )
     out.print(table)
     if summary.passed:
-        out.print(
-            f"[green]check passed[/]: {sum(r.status == 'ok' for r in summary.rows)} metrics within tolerance"
-        )
+        passed = sum(r.status == "ok" for r in summary.rows)
+        out.print(styled(("check passed", "green"), f": {passed} metrics within tolerance"))
         return
-    err.print(f"[bold red]check failed[/]: {len(summary.failures)} metric(s) regressed or missing")
+    err.print(
+        styled(("check failed", "bold red"), f": {len(summary.failures)} metric(s) regressed or missing")
+    )
     raise typer.Exit(REGRESSION_EXIT)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, out, styled
 
 
 @handle_errors
@@ -51,8 +51,11 @@ def report_command(
         and not any(c.measured_method for c in built.columns)
     ):
         err.print(
-            f"[yellow]warning:[/] no record in {with_measured} matches a cell of {built.name} "
-            "(protocol, training sets, test dataset, metric and setting must agree)"
+            styled(
+                ("warning:", "yellow"),
+                f" no record in {with_measured} matches a cell of {built.name} "
+                "(protocol, training sets, test dataset, metric and setting must agree)",
+            )
         )
     text = render(built, fmt)
     if out_file:

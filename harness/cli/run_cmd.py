@@ -6,31 +6,13 @@ import os
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from harness.cli.console import err, handle_errors, out, progress_bars
+from harness.cli.console import FORMAT_HELP, OutputFormat, err, handle_errors, progress_bars
+from harness.cli.run_output import RunPrinter, print_outcomes
+
+__all__ = ["print_outcomes", "run_command"]
 
 DEFAULT_OUT = Path("harness-out")
-
-
-def print_outcomes(outcomes, title: str) -> None:
-    """A rich table of R1/R5/R10/mAP/mINP (percent) per leg, with where each record was written."""
-    table = Table("leg", "R1", "R5", "R10", "mAP", "mINP", "queries (valid)", title=title)
-    for outcome in outcomes:
-        record = outcome.record
-        m = record.metrics
-        std = record.metrics_std
-        cells = [
-            (f"{100 * m[k]:.1f}" + (f" ± {100 * std[k]:.1f}" if k in std else "")) if k in m else "-"
-            for k in ("R1", "R5", "R10", "mAP", "mINP")
-        ]
-        table.add_row(record.protocol.leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
-    out.print(table)
-    for outcome in outcomes:
-        flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
-        out.print(f"result: {outcome.path}{flags}", highlight=False)
-        for note in outcome.record.notes:
-            out.print(f"  [dim]note: {note}[/]")
 
 
 @handle_errors
@@ -70,7 +52,15 @@ def run_command(
         "--strict",
         help="Dataset count and checkpoint sha256 mismatches (against the card) are errors, not warnings.",
     ),
-    no_progress: bool = typer.Option(False, "--no-progress", help="Do not draw progress bars."),
+    no_progress: bool = typer.Option(
+        False, "--no-progress", help="No progress (bars on a terminal, plain lines in pipes and logs)."
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table,
+        "--format",
+        help="table: each leg as it finishes, then a summary; csv: one row per leg; json: JSON Lines. "
+        + FORMAT_HELP,
+    ),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Embedding cache folder; default: $HARNESS_CACHE, else the user cache dir."
     ),
@@ -121,9 +111,17 @@ def run_command(
         profile=profile,
         cache_chunk_rows=cache_chunk_rows,
     )
+    printer = RunPrinter(fmt)
     with progress_bars(not no_progress) as hook:
         try:
-            outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+            outcomes = run_protocol(
+                protocol,
+                method,
+                options,
+                legs=list(leg or []) or None,
+                progress=hook,
+                on_outcome=printer.leg_done,
+            )
         except KeyboardInterrupt:
             kept = (
                 "" if no_cache else "; finished cache chunks are kept: run the same command again to resume"
@@ -132,6 +130,4 @@ def run_command(
             raise typer.Exit(130) from None
     if not outcomes and int(os.environ.get("RANK", "0")) != 0:
         return  # a torchrun rank other than 0 only encodes its shard; rank 0 scores and prints
-    print_outcomes(outcomes, title=f"{method} on {protocol}")
-    if not outcomes:
-        err.print("no legs were run")
+    printer.finish(title=f"{method} on {protocol}")

@@ -45,11 +45,11 @@ def load_method(
         trust_checkpoint: allow full (code-executing) pickles; off by default.
         leg: protocol leg, used only to name the expected checkpoint in errors.
     """
-    from harness.models import FAMILIES
+    from harness.models.external import resolve_family
 
     card = get_card(name)
     torch_device = resolve_device(device)
-    model = FAMILIES.get(card.family)(card.family_config_for(variant))
+    model = resolve_family(card.family, card)(card.family_config_for(variant))
     if card.weights_free:
         info = WeightsInfo(kind="weights-free")
     elif weights is not None:

@@ -1,0 +1,164 @@
+"""What ``harness run`` (and ``harness demo``) print: each leg as it finishes, then a summary.
+
+* ``table`` (default, for people): one line per leg as soon as its record is written (metrics in
+  percent, the record's path, "not reportable" when so), each distinct note once per run, and at
+  the end a table of every leg whose leg column is never cut.
+* ``csv``: a header, then one row per leg as it finishes (metrics as the record's fractions).
+* ``json``: JSON Lines, one object per leg as it finishes.
+
+Notes go to stderr in the ``csv`` and ``json`` formats, so stdout stays machine-readable. Metric
+names, order and scale come from the records and :mod:`harness.metrics.registry`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+from rich.text import Text
+
+from harness.cli.console import NoteLog, OutputFormat, err, key_table, out, styled
+
+if TYPE_CHECKING:
+    from harness.runner import LegOutcome
+
+
+def _scale(metric: str) -> float:
+    from harness.errors import RegistryError
+    from harness.metrics.registry import metric_info
+
+    try:
+        return float(metric_info(metric).scale)
+    except RegistryError:
+        return 1.0
+
+
+def metric_names(outcomes: list[LegOutcome]) -> list[str]:
+    """Every metric any record carries, in the records' own order (headline metrics first)."""
+    names: dict[str, None] = {}
+    for outcome in outcomes:
+        names.update(dict.fromkeys(outcome.record.metrics))
+    return list(names)
+
+
+def format_metric(record: Any, name: str) -> str:
+    """``45.2`` or ``45.2 ± 1.3`` (the table's scale, e.g. percent), ``-`` when absent."""
+    if name not in record.metrics:
+        return "-"
+    scale = _scale(name)
+    text = f"{scale * record.metrics[name]:.1f}"
+    if name in (record.metrics_std or {}):
+        text += f" ± {scale * record.metrics_std[name]:.1f}"
+    return text
+
+
+class RunPrinter:
+    """Prints outcomes of one run in ``fmt``: :meth:`leg_done` per leg, :meth:`finish` at the end."""
+
+    def __init__(self, fmt: OutputFormat = OutputFormat.table, *, stream: TextIO | None = None) -> None:
+        self.fmt = OutputFormat(fmt)
+        self.stream = stream
+        self.notes = NoteLog(out if self.fmt is OutputFormat.table else err)
+        self.done: list[LegOutcome] = []
+        self._csv_columns: list[str] | None = None
+
+    @property
+    def _out(self) -> TextIO:
+        return self.stream or sys.stdout
+
+    def leg_done(self, outcome: LegOutcome) -> None:
+        """Print one finished leg at once (a long run shows results as it goes)."""
+        self.done.append(outcome)
+        record = outcome.record
+        if self.fmt is OutputFormat.table:
+            metrics = "  ".join(f"{name} {format_metric(record, name)}" for name in record.metrics)
+            line = styled(
+                (record.protocol.leg, "bold"),
+                f": {metrics}  ({record.counts.n_query} queries) -> {outcome.path}",
+            )
+            if not record.reportable:
+                line.append(" (not reportable)", style="yellow")
+            out.print(line, soft_wrap=True)
+        elif self.fmt is OutputFormat.csv:
+            self._csv_row(outcome)
+        else:
+            self._out.write(json.dumps(self._object(outcome)) + "\n")
+            self._out.flush()
+        for note in record.notes:
+            self.notes(note)
+
+    def finish(self, title: str) -> None:
+        """The summary table of every leg (``table`` format only; the others streamed already)."""
+        if self.fmt is not OutputFormat.table:
+            return
+        if not self.done:
+            err.print("no legs were run")
+            return
+        names = metric_names(self.done)
+        legs = [o.record.protocol.leg for o in self.done]
+        table = key_table("leg", *names, "queries (valid)", title=title, widths=[max(map(len, legs))])
+        for outcome in self.done:
+            record = outcome.record
+            cells = [format_metric(record, name) for name in names]
+            counts = f"{record.counts.n_query} ({record.counts.n_valid_query})"
+            table.add_row(Text(record.protocol.leg), *cells, counts)
+        out.print(table)
+
+    # -- machine formats ----------------------------------------------------------------------------
+    def _object(self, outcome: LegOutcome) -> dict[str, Any]:
+        record = outcome.record
+        return {
+            "method": record.method.name,
+            "variant": record.method.variant,
+            "protocol": record.protocol.name,
+            "leg": record.protocol.leg,
+            "metrics": dict(record.metrics),
+            "metrics_std": dict(record.metrics_std or {}),
+            "n_query": record.counts.n_query,
+            "n_valid_query": record.counts.n_valid_query,
+            "reportable": record.reportable,
+            "path": str(outcome.path),
+        }
+
+    def _csv_row(self, outcome: LegOutcome) -> None:
+        obj = self._object(outcome)
+        writer = csv.writer(self._out, lineterminator="\n")
+        if self._csv_columns is None:
+            # the first leg's metrics fix the columns; later legs leave absent ones empty
+            self._csv_columns = list(obj["metrics"]) + [f"{k}_std" for k in obj["metrics_std"]]
+            writer.writerow(
+                [
+                    "method",
+                    "protocol",
+                    "leg",
+                    *self._csv_columns,
+                    "n_query",
+                    "n_valid_query",
+                    "reportable",
+                    "path",
+                ]
+            )
+        values = {**obj["metrics"], **{f"{k}_std": v for k, v in obj["metrics_std"].items()}}
+        writer.writerow(
+            [
+                obj["method"],
+                obj["protocol"],
+                obj["leg"],
+                *(values.get(c, "") for c in self._csv_columns),
+                obj["n_query"],
+                obj["n_valid_query"],
+                obj["reportable"],
+                obj["path"],
+            ]
+        )
+        self._out.flush()
+
+
+def print_outcomes(outcomes: list[LegOutcome], title: str, fmt: OutputFormat = OutputFormat.table) -> None:
+    """Print finished outcomes (each leg's line, then the summary): for callers without streaming."""
+    printer = RunPrinter(fmt)
+    for outcome in outcomes:
+        printer.leg_done(outcome)
+    printer.finish(title)
