@@ -160,14 +160,8 @@ def evaluate(
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
         raise ConfigError(f"name {name!r}: use letters, digits, '.', '_' and '-' (it names a folder)")
     card = _card(name, model, preprocess, needs_camids)
-    if name in METHODS and METHODS.get(name) != card:
-        registered = METHODS.get(name)
-        if registered.family != BUILDER:
-            raise ConfigError(f"name {name!r} is a registered method; pass another name= to harness.evaluate")
-        raise ConfigError(
-            f"name {name!r} was evaluated earlier in this process with other preprocessing; "
-            "pass another name="
-        )
+    if name in METHODS:
+        raise ConfigError(f"name {name!r} is a registered method; pass another name= to harness.evaluate")
     unknown = sorted(set(options) - set(RunOptions.__dataclass_fields__) - {"data_root", "out_dir"})
     if unknown:
         raise ConfigError(f"harness.evaluate: unknown options {unknown}; see harness.runner.RunOptions")
@@ -181,9 +175,10 @@ def evaluate(
         device=device,
         **{**options, "weights": [f"{leg_name}={weights}" for leg_name in legs]},
     )
-    METHODS.register(name, card)  # identical re-registration is allowed (same name, same card)
+    METHODS.register(name, card)  # for this call only: the pipeline finds methods by name
     _MODELS[name] = model
     try:
         return run_protocol(spec.name, name, run_options, legs=legs)
     finally:
         _MODELS.pop(name, None)
+        METHODS.unregister(name)

@@ -73,10 +73,9 @@ def _as_strings(values) -> list[str]:
 
 def read_new_protocol_mat(mat_path: Path, image_dir: Path, *, dataset: str) -> Manifest:
     """Parse torchreid's extracted images with a new-protocol ``.mat`` into train/query/gallery."""
-    try:
-        from scipy.io import loadmat
-    except ImportError as exc:  # pragma: no cover - scipy ships with the environment
-        raise DataError(f"{mat_path}: reading the CUHK03 new-protocol .mat needs scipy") from exc
+    from harness.extras import require
+
+    loadmat = require("scipy.io", f"{mat_path}: reading the CUHK03 new-protocol .mat").loadmat
     try:
         mat = loadmat(str(mat_path))
     except Exception as exc:  # scipy raises several types for corrupt files

@@ -175,4 +175,7 @@ def export_training_set(training: TrainingSet, out: Path) -> Path:
     frame = training.to_frame()
     if suffix == ".csv":
         return write_atomic(out, lambda tmp: frame.to_csv(tmp, index=False))
+    from harness.extras import require
+
+    require("pyarrow", f"writing {out}")  # pandas' own message names no extra
     return write_atomic(out, lambda tmp: frame.to_parquet(tmp, index=False))

@@ -1,0 +1,23 @@
+"""Optional dependencies: import one, or fail with a one-line error naming the extra to install."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from harness.errors import ConfigError
+
+EXTRAS = {"pyarrow": "parquet", "scipy": "mat"}
+"""Import name -> the ``pyproject.toml`` extra that installs it."""
+
+
+def require(module: str, purpose: str) -> ModuleType:
+    """Import ``module`` (an optional dependency) or raise ``ConfigError`` naming its extra."""
+    top = module.partition(".")[0]
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        extra = EXTRAS[top]
+        raise ConfigError(
+            f"{purpose} needs {top}, which is optional: pip install 'reid-harness[{extra}]'"
+        ) from None
