@@ -26,7 +26,7 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
     table = key_table("leg", "train on", "test: query -> gallery", "evaluation", widths=[max(map(len, legs))])
     for leg in spec.legs:
         evaluation = spec.evaluation_for(leg)
-        train = "; ".join(f"{s.dataset} [{'+'.join(s.parts)}]" for s in leg.train) or "-"
+        train = "\n".join(f"{s.dataset} [{'+'.join(s.parts)}]" for s in leg.train) or "-"
         if leg.test.splits:
             test = f"{leg.test.dataset}: frozen trials '{leg.test.splits}' ({leg.test.query_modality})"
         else:
