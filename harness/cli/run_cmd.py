@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from harness.cli.console import FORMAT_HELP, OutputFormat, err, handle_errors, progress_bars
+from harness.cli.console import OutputFormat, err, handle_errors, progress_bars
 from harness.cli.run_output import RunPrinter, print_outcomes
 
 __all__ = ["print_outcomes", "run_command"]
@@ -58,8 +58,8 @@ def run_command(
     fmt: OutputFormat = typer.Option(
         OutputFormat.table,
         "--format",
-        help="table: each leg as it finishes, then a summary; csv: one row per leg; json: JSON Lines. "
-        + FORMAT_HELP,
+        help="table (people): each leg as it finishes, then a summary; csv: a header and one row per leg; "
+        "json: JSON Lines, one object per leg (metrics as fractions; notes on stderr).",
     ),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Embedding cache folder; default: $HARNESS_CACHE, else the user cache dir."
