@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_method": "harness.methods.load",
     "run_protocol": "harness.runner",
-    "RunOptions": "harness.runner",
+    "RunOptions": "harness.pipeline.options",
     "load_results": "harness.results.io",
     "evaluate_distances": "harness.metrics",
     "evaluate_features": "harness.metrics",

@@ -27,7 +27,7 @@ from harness.errors import ConfigError
 if TYPE_CHECKING:
     import torch
 
-    from harness.runner import LegOutcome
+    from harness.pipeline.options import LegOutcome
 
 BUILDER = "harness.api:in_memory_model"
 PREPROCESS_KEYS = ("input_size", "interpolation", "mean", "std", "normalization")
@@ -142,18 +142,19 @@ def evaluate(
         name: the method name in records (``OUT/<name>/<protocol>/<leg>.json``); it must not be a
             registered method's name.
         data_root: the datasets' folder (default ``$HARNESS_DATA``).
-        options: any other :class:`harness.runner.RunOptions` field (``batch_size``, ``flip``,
+        options: any other :class:`harness.pipeline.options.RunOptions` field (``batch_size``, ``flip``,
             ``cache_dir``, ``no_cache``, ``dtype``, ...).
 
     Returns:
-        one :class:`~harness.runner.LegOutcome` (``record``, ``path``) per written record.
+        one :class:`~harness.pipeline.options.LegOutcome` (``record``, ``path``) per written record.
     """
     import torch
 
     from harness.methods.registry import METHODS
     from harness.paths import data_root as resolve_data_root
+    from harness.pipeline.options import RunOptions
     from harness.protocols import get_protocol
-    from harness.runner import RunOptions, run_protocol
+    from harness.runner import run_protocol
 
     if not isinstance(model, torch.nn.Module):
         raise ConfigError(f"harness.evaluate needs a torch.nn.Module, got {type(model).__name__}")
@@ -164,7 +165,9 @@ def evaluate(
         raise ConfigError(f"name {name!r} is a registered method; pass another name= to harness.evaluate")
     unknown = sorted(set(options) - set(RunOptions.__dataclass_fields__) - {"data_root", "out_dir"})
     if unknown:
-        raise ConfigError(f"harness.evaluate: unknown options {unknown}; see harness.runner.RunOptions")
+        raise ConfigError(
+            f"harness.evaluate: unknown options {unknown}; see harness.pipeline.options.RunOptions"
+        )
     spec = get_protocol(protocol)
     chosen = [leg] if isinstance(leg, str) else list(leg or [entry.name for entry in spec.legs])
     legs = [spec.leg(leg_name).name for leg_name in chosen]  # an unknown leg fails here, by name

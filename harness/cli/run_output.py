@@ -22,7 +22,7 @@ from rich.text import Text
 from harness.cli.console import NoteLog, OutputFormat, err, key_table, out, styled
 
 if TYPE_CHECKING:
-    from harness.runner import LegOutcome
+    from harness.pipeline.options import LegOutcome
 
 
 def _scale(metric: str) -> float:

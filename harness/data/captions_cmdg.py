@@ -26,10 +26,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from harness.data.base import FoundDataset
 from harness.data.manifest import Item, Manifest
 from harness.errors import DataError
+
+if TYPE_CHECKING:
+    from harness.data.base import FoundDataset
 
 CMDG_NAMES = {
     "market1501": "market1501",

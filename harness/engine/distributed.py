@@ -1,20 +1,14 @@
-"""Sharded extraction over several processes (``torchrun``), through the embedding cache.
+"""The process group of a ``torchrun`` job: rank, world size, barrier and broadcast.
 
-Every rank runs the same command. Rank 0 creates (or reads) the cache entry and broadcasts the list
-of chunks still missing; rank ``r`` of ``W`` encodes missing chunks ``r, r + W, r + 2W, ...`` and
-writes them itself (chunk writes are atomic and disjoint, so ranks never contend); after a barrier
-rank 0 marks the entry complete and every rank reads the assembled matrix. Only rank 0 scores and
-writes result records (see :mod:`harness.runner`). Backend: NCCL when CUDA is available, else gloo.
+Every rank runs the same command; :mod:`harness.engine.shards` splits each cache entry's missing
+chunks between the ranks. Only rank 0 scores and writes result records (see
+:mod:`harness.runner`). Backend: NCCL when CUDA is available, else gloo.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-from harness.cache.keys import EmbeddingKey
-from harness.cache.store import CacheEntry
-from harness.engine.extract import ExtractSettings, ExtractStats
 
 
 @dataclass
@@ -80,47 +74,3 @@ class DistContext:
         if self.world_size > 1 and torch.cuda.is_available():
             return f"cuda:{self.local_rank}"
         return None
-
-
-def encode_entry_sharded(
-    method,
-    paths,
-    camids,
-    key: EmbeddingKey,
-    entry: CacheEntry,
-    settings: ExtractSettings,
-    chunk_rows: int,
-    describe: dict,
-    advance,
-    dist: DistContext,
-):
-    """This rank's share of the missing chunks of ``entry``, then the assembled matrix (all ranks)."""
-    from harness.engine.encoder import assemble, compute_chunks
-
-    missing = None
-    if dist.is_main:
-        with entry.lock():
-            meta = entry.open(key, chunk_rows=chunk_rows, describe=describe)
-            missing = [i for i in range(len(entry.ranges(meta))) if entry.read_chunk(meta, i) is None]
-    missing = dist.broadcast(missing)
-    meta = entry.read_meta()
-    if meta is None:
-        raise RuntimeError(f"cache entry {entry.path} vanished during sharded extraction")
-    mine = missing[dist.rank :: dist.world_size]
-    stats = ExtractStats(extra={"rank": dist.rank, "world_size": dist.world_size})
-    for _ in compute_chunks(method, paths, camids, entry, meta, mine, settings, stats, advance):
-        pass
-    dist.barrier()
-    chunks = [entry.read_chunk(meta, i, delete_bad=False) for i in range(len(entry.ranges(meta)))]
-    lost = [i for i, c in enumerate(chunks) if c is None]
-    if lost:
-        raise RuntimeError(f"cache entry {entry.path}: chunks {lost} missing after every rank finished")
-    encoded = assemble(chunks, paths, settings)
-    if dist.is_main:
-        entry.mark_complete(meta, encoded.features.shape[1])
-    dist.barrier()
-    n_chunks = len(chunks)
-    encoded.key, encoded.chunks_total, encoded.chunks_computed = key.digest, n_chunks, len(missing)
-    encoded.status = "hit" if not missing else ("miss" if len(missing) == n_chunks else "partial")
-    encoded.stats = stats
-    return encoded

@@ -7,7 +7,8 @@ the full matrix with how it was obtained. The entry is written under its cross-p
 second process asking for the same embeddings waits, then reads them.
 
 Under ``torchrun`` (:mod:`harness.engine.distributed`) every rank encodes a disjoint share of the
-missing chunks and writes them itself; after a barrier rank 0 assembles the entry.
+missing chunks and writes them itself (the schedule is :mod:`harness.engine.shards`); after a
+barrier every rank reads the assembled entry. Captions (:func:`encode_texts`) are sharded the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 from harness.cache.keys import EmbeddingKey, ItemMode, items_digest
 from harness.cache.store import DEFAULT_CHUNK_ROWS, EmbeddingStore
 from harness.engine.extract import ExtractSettings, ExtractStats, iter_batches
+from harness.engine.shards import encode_entry_sharded
 from harness.errors import DataError
 
 if TYPE_CHECKING:
@@ -48,10 +50,6 @@ class Encoded:
     chunks_total: int = 0
     chunks_computed: int = 0
     stats: ExtractStats = field(default_factory=ExtractStats)
-
-    @property
-    def fully_cached(self) -> bool:
-        return self.status == "hit"
 
     def summary(self) -> dict[str, Any]:
         """The record's view of this encoding (no timings for cached work)."""
@@ -166,10 +164,19 @@ def encode_images(
     entry = store.entry(key)
     describe = _describe(method, paths, settings, item_mode)
     if dist is not None and dist.world_size > 1:
-        from harness.engine.distributed import encode_entry_sharded
+
+        def compute(meta: dict[str, Any], indices: list[int], stats: ExtractStats) -> None:
+            for _ in compute_chunks(method, paths, camids, entry, meta, indices, settings, stats, advance):
+                pass
 
         return encode_entry_sharded(
-            method, paths, camids, key, entry, settings, chunk_rows, describe, advance, dist
+            key,
+            entry,
+            chunk_rows=chunk_rows,
+            describe=describe,
+            dist=dist,
+            compute=compute,
+            assemble=lambda chunks: assemble(chunks, paths, settings),
         )
     with entry.lock():
         meta = entry.open(key, chunk_rows=chunk_rows, describe=describe)
@@ -274,19 +281,21 @@ def encode_texts(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
     extra: dict[str, Any] | None = None,
+    dist: DistContext | None = None,
 ) -> Encoded:
     """Text embeddings of ``texts`` (rows in order) for ``role``, cached like image embeddings.
 
     The key (:func:`make_text_key`): the texts' sha256 (:func:`harness.cache.keys.texts_digest`),
     modality ``text``, the method identity (which covers the tokenizer through the card and its
     family configuration), the random-init seed when the weights are random, and ``extra``.
+    Under ``torchrun`` (``dist`` with several ranks) the missing chunks are shared between the
+    ranks as for images (:mod:`harness.engine.shards`).
     """
     import time
 
     advance = progress or (lambda n: None)
-    stats = ExtractStats()
 
-    def compute(start: int, stop: int) -> np.ndarray:
+    def compute(start: int, stop: int, stats: ExtractStats) -> np.ndarray:
         tick = time.perf_counter()
         rows = [
             method.encode_text(list(texts[s : min(stop, s + batch_size)])).cpu().numpy()
@@ -298,28 +307,53 @@ def encode_texts(
         advance(stop - start)
         return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
 
+    def assemble_texts(chunks: list) -> Encoded:
+        features = np.concatenate([c.embeddings for c in chunks]) if chunks else np.zeros((0, 0), np.float32)
+        return Encoded(features, np.ones(len(texts), bool), {}, "")
+
     if store is None:
-        features = compute(0, len(texts)) if texts else np.zeros((0, 0), np.float32)
+        stats = ExtractStats()
+        features = compute(0, len(texts), stats) if texts else np.zeros((0, 0), np.float32)
         return Encoded(features, np.ones(len(texts), bool), {}, "disabled", stats=stats)
     key = make_text_key(method, texts, role=role, extra=extra)
     entry = store.entry(key)
+    describe = {"first_text": texts[0] if texts else None}
+    if dist is not None and dist.world_size > 1:
+
+        def compute_shard(meta: dict[str, Any], indices: list[int], stats: ExtractStats) -> None:
+            ranges = entry.ranges(meta)
+            for index in indices:
+                start, stop = ranges[index]
+                entry.write_chunk(index, start, compute(start, stop, stats), np.ones(stop - start, bool), {})
+
+        return encode_entry_sharded(
+            key,
+            entry,
+            chunk_rows=chunk_rows,
+            describe=describe,
+            dist=dist,
+            compute=compute_shard,
+            assemble=assemble_texts,
+        )
+    stats = ExtractStats()
     with entry.lock():
-        meta = entry.open(key, chunk_rows=chunk_rows, describe={"first_text": texts[0] if texts else None})
+        meta = entry.open(key, chunk_rows=chunk_rows, describe=describe)
         chunks = []
         missing = 0
         for index, (start, stop) in enumerate(entry.ranges(meta)):
             chunk = entry.read_chunk(meta, index)
             if chunk is None:
                 missing += 1
-                features = compute(start, stop)
-                entry.write_chunk(index, start, features, np.ones(stop - start, bool), {})
+                entry.write_chunk(index, start, compute(start, stop, stats), np.ones(stop - start, bool), {})
                 chunk = entry.read_chunk(meta, index)
             else:
                 advance(stop - start)
             chunks.append(chunk)
-        features = np.concatenate([c.embeddings for c in chunks]) if chunks else np.zeros((0, 0), np.float32)
+        encoded = assemble_texts(chunks)
         if chunks and not meta.get("complete"):
-            entry.mark_complete(meta, features.shape[1])
+            entry.mark_complete(meta, encoded.features.shape[1])
     entry.touch_used()
-    status = "hit" if not missing else ("miss" if missing == len(chunks) else "partial")
-    return Encoded(features, np.ones(len(texts), bool), {}, status, key.digest, len(chunks), missing, stats)
+    encoded.key, encoded.chunks_total, encoded.chunks_computed = key.digest, len(chunks), missing
+    encoded.status = "hit" if not missing else ("miss" if missing == len(chunks) else "partial")
+    encoded.stats = stats
+    return encoded

@@ -1,4 +1,4 @@
-"""The engine as the runner uses it: settings, cache, preflight checks, timings and notes per phase.
+"""The engine as the leg pipeline uses it: settings, cache, preflight checks, timings and notes per phase.
 
 Timing convention for the result record: ``timings_s["encode_<role>"]`` is the wall time of a
 phase that was computed in full, with ``encode_<role>_data_wait`` (time spent waiting for decoded
@@ -9,6 +9,7 @@ and a note saying so: cached work is never timed as if it had been computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from harness.cache.store import DEFAULT_CHUNK_ROWS, EmbeddingStore
 from harness.engine.distributed import DistContext
-from harness.engine.encoder import Encoded, encode_images
+from harness.engine.encoder import Encoded, encode_images, encode_texts
 from harness.engine.extract import ExtractSettings
 from harness.engine.numerics import check_finite
 from harness.engine.preflight import cache_bytes_estimate, check_free_space, check_writable, probe_dim
@@ -26,6 +27,19 @@ from harness.errors import ConfigError
 if TYPE_CHECKING:
     from harness.data.manifest import Manifest
     from harness.methods.adapter import MethodAdapter
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How embeddings are computed (``extract``) and cached over one run (``harness run``'s options)."""
+
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    cache_dir: Path | None = None
+    """The cache folder; None: ``$HARNESS_CACHE``, else the user cache dir (``harness.paths.cache_dir``)."""
+    no_cache: bool = False
+    verify_content: bool = False
+    """Identify items by their bytes' sha256 instead of ``path, size, mtime``."""
+    cache_chunk_rows: int = DEFAULT_CHUNK_ROWS
 
 
 @dataclass
@@ -39,34 +53,25 @@ class EngineSession:
     dist: DistContext = field(default_factory=DistContext)
 
     @classmethod
-    def from_options(cls, options: Any, dist: DistContext | None = None) -> EngineSession:
-        """Build from :class:`harness.runner.RunOptions`; output and cache folders must be writable."""
+    def open(cls, settings: EngineSettings, dist: DistContext | None = None) -> EngineSession:
+        """The session for ``settings``; the cache folder must be writable (checked before any work)."""
         from harness.paths import cache_dir
 
-        settings = ExtractSettings(
-            batch_size=options.batch_size,
-            num_workers=options.num_workers,
-            flip=options.flip,
-            channels_last=options.channels_last,
-            compile=options.compile,
-            on_bad_image=options.on_bad_image,
-        )
-        check_writable(Path(options.out_dir), "output directory", "--out")
-        if options.no_cache and dist is not None and dist.world_size > 1:
+        if settings.no_cache and dist is not None and dist.world_size > 1:
             raise ConfigError(
                 "sharded extraction under torchrun needs the embedding cache (ranks meet through it); "
                 "drop --no-cache"
             )
         store = None
-        if not options.no_cache:
-            root = cache_dir(options.cache_dir)
+        if not settings.no_cache:
+            root = cache_dir(settings.cache_dir)
             check_writable(root, "cache directory", "--cache-dir")
             store = EmbeddingStore(root)
         return cls(
-            settings=settings,
+            settings=settings.extract,
             store=store,
-            item_mode="content" if options.verify_content else "stat",
-            chunk_rows=options.cache_chunk_rows,
+            item_mode="content" if settings.verify_content else "stat",
+            chunk_rows=settings.cache_chunk_rows,
             dist=dist or DistContext(),
         )
 
@@ -115,6 +120,27 @@ class EngineSession:
             item_mode=self.item_mode,  # type: ignore[arg-type]
             chunk_rows=self.chunk_rows,
             progress=progress,
+            dist=self.dist,
+        )
+
+    def encode_texts(
+        self,
+        method: MethodAdapter,
+        texts: Sequence[str],
+        role: str,
+        progress,
+        extra: dict[str, Any] | None = None,
+    ) -> Encoded:
+        """Text embeddings of ``texts`` through the cache (``extra``: further key fields)."""
+        return encode_texts(
+            method,
+            texts,
+            role=role,
+            store=self.store,
+            batch_size=self.settings.batch_size,
+            chunk_rows=self.chunk_rows,
+            progress=progress,
+            extra=extra,
             dist=self.dist,
         )
 
@@ -173,15 +199,3 @@ def combine_roles(
         check_finite(enc.features[keep], [manifest[i].path for i in keep], role, method)
         blocks.append(enc.features)
     return np.concatenate(blocks, axis=0), bad_paths, skipped
-
-
-def drop_paths(eval_set, paths: set[str]):
-    """``eval_set`` (a :class:`harness.protocols.trials.EvalSet`) without the items at ``paths``."""
-    import dataclasses
-
-    from harness.data.manifest import Manifest
-
-    def keep(manifest: Manifest) -> Manifest:
-        return Manifest([it for it in manifest if it.path not in paths], name=manifest.name)
-
-    return dataclasses.replace(eval_set, query=keep(eval_set.query), gallery=keep(eval_set.gallery))

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from harness.results.schema import MethodInfo, ProtocolInfo, Provenance
+from harness.seeding import SEED
 from harness.weights import sha256_mismatch
 
 if TYPE_CHECKING:
     from harness.data.base import DatasetRead
     from harness.protocols.spec import EvaluationSpec, LegSpec, ProtocolSpec
-
-SEED = 0
-"""The torch / numpy seed every leg starts from (a random-init network depends on it alone)."""
 
 
 def protocol_info(

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError, ResultError
-from harness.text.run import format_ratio
+from harness.text.queries import format_ratio
 
 if TYPE_CHECKING:
     import pandas as pd

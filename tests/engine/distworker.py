@@ -42,6 +42,24 @@ def worker(rank: int, world: int, init_file: str, data_root: str, cache: str, ou
             "chunks_computed": encoded.chunks_computed,
             "rank": encoded.stats.extra.get("rank"),
         }
+        # captions are sharded like images: 20 texts in chunks of 6 -> chunks 0, 2 on rank 0; 1, 3 on rank 1
+        from harness.engine.encoder import encode_texts
+
+        texts = [f"a person in a {c} shirt number {i}" for i, c in enumerate(["red", "blue"] * 10)]
+        text_encoded = encode_texts(
+            load_method("attr-match", device="cpu"),
+            texts,
+            role="query",
+            store=EmbeddingStore(cache),
+            chunk_rows=6,
+            dist=DistContext.from_group(),
+        )
+        np.save(Path(out) / f"texts-{rank}.npy", text_encoded.features)
+        summary["texts"] = {
+            "status": text_encoded.status,
+            "computed": text_encoded.stats.images,
+            "rank": text_encoded.stats.extra.get("rank"),
+        }
         (Path(out) / f"summary-{rank}.json").write_text(json.dumps(summary))
     finally:
         tdist.destroy_process_group()

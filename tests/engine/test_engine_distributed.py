@@ -1,4 +1,5 @@
-"""Sharded extraction: two gloo processes split the missing chunks and assemble the same matrix."""
+"""Sharded extraction: two gloo processes split the missing chunks (images, then captions) and assemble
+the same matrix."""
 
 from __future__ import annotations
 
@@ -46,3 +47,13 @@ def test_two_ranks_encode_disjoint_shards(tiny_world: Path, tmp_path: Path, hsv,
     assert sum(s["computed_images"] for s in summaries) == len(gallery) - 8
     assert store.entry(key).read_meta()["complete"] is True
     assert meta["n_chunks"] == 12
+    # captions: the same scheduler (4 chunks of <= 6 texts, none cached, split 2 + 2)
+    from harness.engine.encoder import encode_texts
+    from harness.methods.load import load_method
+
+    texts = [f"a person in a {c} shirt number {i}" for i, c in enumerate(["red", "blue"] * 10)]
+    plain = encode_texts(load_method("attr-match", device="cpu"), texts, role="query", store=None)
+    assert [s["texts"]["computed"] for s in summaries] == [12, 8]
+    for rank in (0, 1):
+        assert summaries[rank]["texts"]["status"] == "miss" and summaries[rank]["texts"]["rank"] == rank
+        assert np.allclose(np.load(out / f"texts-{rank}.npy"), plain.features, atol=1e-6)

@@ -155,8 +155,7 @@ def test_bad_option_values_fail_before_work(cli, tiny_world: Path, tmp_path: Pat
 
 def test_torchrun_without_cache_is_refused(tmp_path: Path) -> None:
     from harness.engine.distributed import DistContext
-    from harness.engine.session import EngineSession
+    from harness.engine.session import EngineSession, EngineSettings
 
-    options = RunOptions(data_root=tmp_path, out_dir=tmp_path / "o", no_cache=True)
     with pytest.raises(ConfigError, match="needs the embedding cache"):
-        EngineSession.from_options(options, DistContext(rank=0, world_size=2, local_rank=0))
+        EngineSession.open(EngineSettings(no_cache=True), DistContext(rank=0, world_size=2, local_rank=0))

@@ -9,7 +9,7 @@ import torch
 from harness.engine.encoder import encode_texts, make_text_key
 from harness.methods import load_method
 from harness.runner import RunOptions, run_protocol
-from harness.text.run import mask_key_fields
+from harness.text.queries import mask_key_fields
 
 CAPTIONS = ["A man in a red shirt and blue jeans.", "A woman with a black bag, white shoes."]
 

@@ -12,8 +12,8 @@ from harness.errors import ConfigError
 from harness.protocols import get_protocol
 from harness.results.io import read_record
 from harness.runner import RunOptions, run_protocol
+from harness.text.queries import format_ratio
 from harness.text.report import read_records, textmask_frame
-from harness.text.run import format_ratio
 
 DATASETS = ("cuhk-pedes", "icfg-pedes", "rstpreid")
 RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -243,13 +243,13 @@ def test_reports_read_the_ratio_from_the_text_mask_block(runs) -> None:
 def test_run_profile_fills_the_cost_block_of_text_records(
     tiny_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``--profile`` reaches text legs through the runner's ``_cost`` (profiling itself is tested in
-    tests/profiling and test_complexity.py; replaced here to keep the test fast)."""
-    import harness.runner
+    """``--profile`` reaches text legs through the pipeline's ``profile_cost`` (profiling itself is
+    tested in tests/profiling and test_complexity.py; replaced here to keep the test fast)."""
+    from harness.pipeline import phases
 
     seen = []
     monkeypatch.setattr(
-        harness.runner, "_cost", lambda m: seen.append(m.name) or {"method": m.name, "gflops": 1.5}
+        phases, "profile_cost", lambda m: seen.append(m.name) or {"method": m.name, "gflops": 1.5}
     )
     options = RunOptions(data_root=tiny_world, out_dir=tmp_path, device="cpu", profile=True)
     (outcome,) = run_protocol("t2i", "attr-match", options, legs=["rstpreid"])

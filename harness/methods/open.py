@@ -1,4 +1,4 @@
-"""Loading a method only when an embedding has to be computed.
+"""Opening a method for a protocol leg: seeded, and built only when an embedding has to be computed.
 
 The cache key needs only the method's *identity* (card, variant, weights kind and checkpoint
 sha256, dtype, preprocessing), not its network. :func:`lazy_method` builds that identity without
@@ -6,14 +6,16 @@ building the network and returns a :class:`LazyMethod` that calls ``load_method`
 the network is touched (``model``, ``encode_image``, ...). A re-run whose embeddings are all
 cached therefore never builds the model or reads the checkpoint; ``load_s`` stays ``None``.
 
-Random-init weights are identified by the torch seed in force when the network is built (the
-runner re-seeds before every leg) and the torch version; see :func:`harness.engine.encoder.make_key`.
+Random-init weights are identified by the torch seed in force when the network is built
+(:func:`open_method` re-seeds before every leg) and the torch version; see
+:func:`harness.engine.encoder.make_key`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,6 @@ class LazyMethod:
         self._load = load
         self._loaded: MethodAdapter | None = None
         self.load_s: float | None = None
-
-    @property
-    def is_loaded(self) -> bool:
-        return self._loaded is not None
 
     @property
     def adapter(self) -> MethodAdapter:
@@ -95,32 +93,45 @@ def lazy_method(probe_args: dict[str, Any], load: Callable[[], MethodAdapter]) -
     return load() if probe is None else LazyMethod(probe, load)
 
 
-def open_leg_method(method_name: str, weights_path: Path | None, options, leg: str, default_device: str):
+@dataclass(frozen=True)
+class MethodSettings:
+    """How a method is opened for every leg of a run (``harness run``'s method options)."""
+
+    variant: str | None = None
+    device: str | None = None
+    random_init: bool = False
+    trust_checkpoint: bool = False
+    dtype: str | None = None
+
+
+def open_method(
+    name: str,
+    weights: Path | None,
+    settings: MethodSettings,
+    *,
+    leg: str,
+    default_device: str | None = None,
+) -> tuple[LazyMethod | MethodAdapter, float]:
     """The method of one protocol leg, seeded and lazily built; returns ``(method, eager_load_s)``.
 
-    Every leg, image or text, starts from the same torch/numpy seed (a random-init network then
-    depends on the seed alone). ``eager_load_s`` is the time ``load_method`` took if it ran now
-    (no identity probe possible), else ~0: the network is built on first use.
+    Every leg, image or text, starts from :data:`harness.seeding.SEED` (a random-init network then
+    depends on the seed alone). ``default_device`` is used when ``settings.device`` is None (under
+    torchrun, the rank's GPU). ``eager_load_s`` is the time ``load_method`` took if it ran now (no
+    identity probe possible), else ~0: the network is built on first use.
     """
-    import numpy as np
-    import torch
-
     from harness.methods.load import load_method
-    from harness.results.build import SEED
+    from harness.seeding import seed_everything
 
-    torch.manual_seed(SEED)
-    np.random.seed(SEED)
-    settings = {
-        "variant": options.variant,
-        "device": options.device or default_device,
-        "random_init": options.random_init,
-        "dtype": options.dtype,
+    seed_everything()
+    common = {
+        "variant": settings.variant,
+        "device": settings.device or default_device,
+        "random_init": settings.random_init,
+        "dtype": settings.dtype,
     }
     start = time.perf_counter()
     method = lazy_method(
-        {"name": method_name, "weights": weights_path, **settings},
-        lambda: load_method(
-            method_name, weights_path, trust_checkpoint=options.trust_checkpoint, leg=leg, **settings
-        ),
+        {"name": name, "weights": weights, **common},
+        lambda: load_method(name, weights, trust_checkpoint=settings.trust_checkpoint, leg=leg, **common),
     )
     return method, time.perf_counter() - start

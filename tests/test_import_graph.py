@@ -1,0 +1,182 @@
+"""The package's import graph: no cycle, and no module importing upward into the layers above it.
+
+The graph is built from the source with ``ast``: every ``import`` / ``from ... import`` of a
+``harness`` module, at module level or inside a function. Imports under ``if TYPE_CHECKING:`` never
+run, so they do not count for cycles; they do count for the layer rules (a type is a dependency).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import harness
+
+ROOT = Path(harness.__file__).parent
+
+# Layers from the top down; a module may import its own layer and the ones below, never one above.
+# Every module not named here is in the bottom layer ("everything else": engine, methods, data,
+# protocols, metrics, results, reports, ...).
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("entry points", ("harness.cli", "harness.__main__", "harness.api")),
+    ("orchestration", ("harness.runner", "harness.pipeline")),
+]
+ENGINE_MUST_NOT_IMPORT = (
+    "harness.results",
+    "harness.protocols",
+    "harness.reports",
+    "harness.text",
+    "harness.runner",
+    "harness.pipeline",
+    "harness.cli",
+)
+
+
+def _module_name(path: Path) -> tuple[str, bool]:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    package = parts[-1] == "__init__"
+    return ".".join(parts[:-1] if package else parts), package
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(tree: ast.AST, module: str, package: bool) -> list[tuple[str, bool]]:
+    """``(imported name, runtime)`` for every import in ``tree``; names may be ``module.attr``."""
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: ast.AST, runtime: bool) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.body:
+                visit(child, False)
+            for child in node.orelse:
+                visit(child, runtime)
+            return
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, runtime) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = (module if package else module.rpartition(".")[0]).split(".")
+                base = base[: len(base) - node.level + 1]
+                source = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                source = node.module or ""
+            found.append((source, runtime))
+            found.extend((f"{source}.{alias.name}", runtime) for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child, runtime)
+
+    visit(tree, True)
+    return found
+
+
+def _graph() -> tuple[set[str], dict[str, set[str]], dict[str, set[str]]]:
+    """Modules, runtime edges and all edges (TYPE_CHECKING included) between harness modules."""
+    sources = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        name, package = _module_name(path)
+        sources[name] = (path, package)
+    runtime: dict[str, set[str]] = {name: set() for name in sources}
+    every: dict[str, set[str]] = {name: set() for name in sources}
+    for name, (path, package) in sources.items():
+        for target, at_runtime in _imports(ast.parse(path.read_text(), str(path)), name, package):
+            if target in sources and target != name:
+                every[name].add(target)
+                if at_runtime:
+                    runtime[name].add(target)
+    return set(sources), runtime, every
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(edges):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(edges[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def _layer(module: str) -> int:
+    for depth, (_, prefixes) in enumerate(LAYERS):
+        if _within(module, prefixes):
+            return depth
+    return len(LAYERS)
+
+
+def test_the_graph_sees_every_module_and_its_function_level_imports() -> None:
+    modules, runtime, _ = _graph()
+    assert {"harness.runner", "harness.pipeline.phases", "harness.engine.encoder"} <= modules
+    assert "harness.pipeline.phases" in runtime["harness.runner"]  # module level
+    assert "harness.methods.open" in runtime["harness.pipeline.phases"]  # inside a function
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_import_graph_is_acyclic() -> None:
+    _, runtime, _ = _graph()
+    assert _cycles(runtime) == []
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    _, _, every = _graph()
+    upward = [
+        f"{module} imports {target} ({LAYERS[_layer(target)][0]})"
+        for module, targets in every.items()
+        for target in sorted(targets)
+        if module != "harness" and _layer(target) < _layer(module)
+    ]
+    assert upward == []
+
+
+def test_engine_stays_below_results_protocols_and_the_runner() -> None:
+    _, _, every = _graph()
+    bad = [
+        f"{module} imports {target}"
+        for module, targets in every.items()
+        if _within(module, ("harness.engine",))
+        for target in sorted(targets)
+        if _within(target, ENGINE_MUST_NOT_IMPORT)
+    ]
+    assert bad == []
