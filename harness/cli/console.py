@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, TextIO, TypeVar
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -105,6 +106,20 @@ def key_table(
     return table
 
 
+def print_table(table: Table, console: Console | None = None) -> None:
+    """Print ``table``; if the non-key columns' minimum widths would push it past the console's
+    width (rich then crops the right edge), drop them and let those columns fold instead."""
+    console = console or out
+    probe = Console(width=console.width, file=io.StringIO(), markup=False, highlight=False)
+    with probe.capture() as captured:
+        probe.print(table, crop=False)
+    if max(map(cell_len, captured.get().splitlines()), default=0) > console.width:
+        for column in table.columns:
+            if not column.no_wrap:
+                column.min_width = None
+    console.print(table)
+
+
 def emit_rows(
     fmt: OutputFormat,
     columns: Sequence[str],
@@ -123,7 +138,7 @@ def emit_rows(
         table = key_table(*columns, keys=keys, title=title, widths=widths, words=words)
         for row in rows:
             table.add_row(*(cell if isinstance(cell, Text) else Text(_cell(cell)) for cell in row))
-        out.print(table)
+        print_table(table)
         return
     stream = stream or sys.stdout
     plain = [[cell.plain if isinstance(cell, Text) else cell for cell in row] for row in rows]

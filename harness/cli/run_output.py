@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.text import Text
 
-from harness.cli.console import NoteLog, OutputFormat, err, key_table, out, styled
+from harness.cli.console import NoteLog, OutputFormat, err, key_table, out, print_table, styled
 
 if TYPE_CHECKING:
     from harness.pipeline.options import LegOutcome
@@ -104,7 +104,7 @@ class RunPrinter:
             cells = [format_metric(record, name) for name in names]
             counts = f"{record.counts.n_query} ({record.counts.n_valid_query})"
             table.add_row(Text(record.protocol.leg), *cells, counts)
-        out.print(table)
+        print_table(table)
 
     # -- machine formats ----------------------------------------------------------------------------
     def _object(self, outcome: LegOutcome) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from harness.cli.console import handle_errors, key_table, out, styled
+from harness.cli.console import handle_errors, key_table, out, print_table, styled
 
 app = typer.Typer(help="Show one protocol's legs or one method's card.", no_args_is_help=True)
 
@@ -37,7 +37,7 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
             f"max_rank={evaluation.max_rank}, rerank={evaluation.rerank}, trials={evaluation.trials}"
         )
         table.add_row(leg.name, train, test, settings)
-    out.print(table)
+    print_table(table)
     for paper in spec.papers:
         out.print(styled((f"as in: {paper}", "dim")), soft_wrap=True)
     for note in spec.notes:

@@ -187,3 +187,23 @@ def test_progress_is_plain_lines_when_not_a_terminal(cli, tiny_world: Path, tmp_
     progress = [line for line in result.stderr.splitlines() if "encode gallery" in line]
     assert progress and re.search(r"\(100%\) [\d,.]+ img/s, elapsed \d+:\d\d, done$", progress[-1])
     assert "\x1b[" not in result.stderr  # no bars, no cursor movement in a log
+
+
+def test_tables_fit_the_width_and_keep_their_right_edge() -> None:
+    """rich crops a table whose columns' minimum widths exceed the terminal; print_table refits it."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from harness.cli import console
+
+    buffer = io.StringIO()
+    narrow = Console(file=buffer, width=80, markup=False)
+    legs = [f"cuhk-pedes@mask0.{i}" for i in range(6)]
+    table = console.key_table("leg", "R1", "R5", "R10", "mAP", "mINP", "queries (valid)", widths=[18])
+    for leg in legs:
+        table.add_row(Text(leg), *["89.7 ± 1.9"] * 5, "100 (100)")
+    console.print_table(table, narrow)
+    lines = buffer.getvalue().splitlines()
+    assert all(len(line) <= 80 and line[-1] in "┓┃┩│┘" for line in lines)
+    first = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
+    assert [cell for cell in first if cell] == legs  # whole, one per row
