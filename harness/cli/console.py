@@ -31,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.errors import HarnessError
+from harness.pipeline.options import ProgressHook, no_progress
 
 out = Console(markup=False, highlight=False)
 err = Console(stderr=True, markup=False, highlight=False)
@@ -165,8 +166,6 @@ def _cell(value: Any) -> str:
 
 # -- progress ---------------------------------------------------------------------------------------
 
-ProgressHook = Callable[[str, int], Callable[[int], None]]
-
 
 def interactive() -> bool:
     """Whether progress may be drawn as live bars: both stdout and stderr are terminals."""
@@ -180,9 +179,11 @@ def progress_bars(enabled: bool = True, *, plain: bool | None = None) -> Iterato
     ``plain`` forces the plain-line mode (default: plain unless :func:`interactive`).
     """
     if not enabled:
-        yield lambda description, total: lambda n: None
+        yield no_progress
         return
-    if plain if plain is not None else not interactive():
+    if plain is None:
+        plain = not interactive()
+    if plain:
         yield plain_progress(err.file)
         return
     columns = (
