@@ -3,7 +3,8 @@
 * ``table`` (default, for people): one line per leg as soon as its record is written (metrics in
   percent, the record's path, "not reportable" when so), each distinct note once per run, and at
   the end a table of every leg whose leg column is never cut.
-* ``csv``: a header, then one row per leg as it finishes (metrics as the record's fractions).
+* ``csv``: a header, then one row per leg as it finishes (metrics as the record's fractions, with
+  ``_std`` and the confidence interval's ``_low``/``_high`` columns where the record has them).
 * ``json``: JSON Lines, one object per leg as it finishes.
 
 Notes go to stderr in the ``csv`` and ``json`` formats, so stdout stays machine-readable. Metric
@@ -43,14 +44,23 @@ def metric_names(outcomes: list[LegOutcome]) -> list[str]:
     return list(names)
 
 
-def format_metric(record: Any, name: str) -> str:
-    """``45.2`` or ``45.2 ± 1.3`` (the table's scale, e.g. percent), ``-`` when absent."""
+def intervals(record: Any) -> dict[str, Any]:
+    """The record's bootstrap confidence intervals by metric (``{}`` for records without them)."""
+    block = getattr(record, "intervals", None)
+    return dict(block.metrics) if block is not None else {}
+
+
+def format_metric(record: Any, name: str, *, interval: str = "\n") -> str:
+    """``45.2``, ``45.2 ± 1.3`` (std over trials or mask repeats) and, after ``interval``, the 95 %
+    bootstrap interval ``43.1-47.0``, in the table's scale (e.g. percent); ``-`` when absent."""
     if name not in record.metrics:
         return "-"
     scale = _scale(name)
     text = f"{scale * record.metrics[name]:.1f}"
     if name in (record.metrics_std or {}):
         text += f" ± {scale * record.metrics_std[name]:.1f}"
+    if ci := intervals(record).get(name):
+        text += f"{interval}{scale * ci.low:.1f}-{scale * ci.high:.1f}"
     return text
 
 
@@ -73,7 +83,11 @@ class RunPrinter:
         self.done.append(outcome)
         record = outcome.record
         if self.fmt is OutputFormat.table:
-            metrics = "  ".join(f"{name} {format_metric(record, name)}" for name in record.metrics)
+            bounds = intervals(record)
+            metrics = "  ".join(
+                f"{name} {format_metric(record, name, interval=' [')}" + ("]" if name in bounds else "")
+                for name in record.metrics
+            )
             line = styled(
                 (record.protocol.leg, "bold"),
                 f": {metrics}  ({record.counts.n_query} queries) -> {outcome.path}",
@@ -105,6 +119,13 @@ class RunPrinter:
             counts = f"{record.counts.n_query} ({record.counts.n_valid_query})"
             table.add_row(Text(record.protocol.leg), *cells, counts)
         print_table(table)
+        schemes = sorted({o.record.intervals.scheme for o in self.done if intervals(o.record)})
+        if schemes:
+            out.print(
+                f"last line of a cell ([...] above): 95% bootstrap interval (percentile, resampling "
+                f"{' / '.join(schemes)}); ±: std over trials or mask repeats",
+                soft_wrap=True,
+            )
 
     # -- machine formats ----------------------------------------------------------------------------
     def _object(self, outcome: LegOutcome) -> dict[str, Any]:
@@ -116,6 +137,7 @@ class RunPrinter:
             "leg": record.protocol.leg,
             "metrics": dict(record.metrics),
             "metrics_std": dict(record.metrics_std or {}),
+            "intervals": {name: [ci.low, ci.high] for name, ci in intervals(record).items()},
             "n_query": record.counts.n_query,
             "n_valid_query": record.counts.n_valid_query,
             "reportable": record.reportable,
@@ -127,7 +149,11 @@ class RunPrinter:
         writer = csv.writer(self._out, lineterminator="\n")
         if self._csv_columns is None:
             # the first leg's metrics fix the columns; later legs leave absent ones empty
-            self._csv_columns = list(obj["metrics"]) + [f"{k}_std" for k in obj["metrics_std"]]
+            self._csv_columns = [
+                *obj["metrics"],
+                *(f"{k}_std" for k in obj["metrics_std"]),
+                *(f"{k}_{end}" for k in obj["intervals"] for end in ("low", "high")),
+            ]
             writer.writerow(
                 [
                     "method",
@@ -141,6 +167,8 @@ class RunPrinter:
                 ]
             )
         values = {**obj["metrics"], **{f"{k}_std": v for k, v in obj["metrics_std"].items()}}
+        for k, (low, high) in obj["intervals"].items():
+            values[f"{k}_low"], values[f"{k}_high"] = low, high
         writer.writerow(
             [
                 obj["method"],
