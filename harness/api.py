@@ -139,7 +139,7 @@ def evaluate(
         preprocess: ``{"input_size": (H, W), "interpolation": "bilinear", "mean": (...), "std":
             (...), "normalization": "mean-std"}`` (the card fields of the same names), or the name
             of a registered method whose preprocessing to reuse (e.g. ``"transreid"``).
-        name: the method name in records (``OUT/<name>/<protocol>/<leg>.json``); it must not be a
+        name: the method name in records (``OUT/<name>/<protocol>/<leg>...json``); it must not be a
             registered method's name.
         data_root: the datasets' folder (default ``$HARNESS_DATA``).
         options: any other :class:`harness.pipeline.options.RunOptions` field (``batch_size``, ``flip``,

@@ -26,22 +26,18 @@ if TYPE_CHECKING:
     from harness.pipeline.options import LegOutcome
 
 
-def _scale(metric: str) -> float:
-    from harness.errors import RegistryError
-    from harness.metrics.registry import metric_info
+def metric_columns(outcomes: list[LegOutcome]) -> list[str]:
+    """Every metric any record carries, in the metric registry's column order."""
+    from harness.metrics.registry import order_metrics
 
-    try:
-        return float(metric_info(metric).scale)
-    except RegistryError:
-        return 1.0
+    return order_metrics({name for outcome in outcomes for name in outcome.record.metrics})
 
 
-def metric_names(outcomes: list[LegOutcome]) -> list[str]:
-    """Every metric any record carries, in the records' own order (headline metrics first)."""
-    names: dict[str, None] = {}
-    for outcome in outcomes:
-        names.update(dict.fromkeys(outcome.record.metrics))
-    return list(names)
+def leg_label(record: Any) -> str:
+    """The leg as run output and checks name it: with its settings slug (``market1501+flip``)."""
+    from harness.results.identity import record_key
+
+    return record_key(record).leg_label
 
 
 def intervals(record: Any) -> dict[str, Any]:
@@ -53,14 +49,16 @@ def intervals(record: Any) -> dict[str, Any]:
 def format_metric(record: Any, name: str, *, interval: str = "\n") -> str:
     """``45.2``, ``45.2 ± 1.3`` (std over trials or mask repeats) and, after ``interval``, the 95 %
     bootstrap interval ``43.1-47.0``, in the table's scale (e.g. percent); ``-`` when absent."""
+    from harness.metrics.registry import metric_info
+
     if name not in record.metrics:
         return "-"
-    scale = _scale(name)
-    text = f"{scale * record.metrics[name]:.1f}"
+    info = metric_info(name)
+    text = info.format(record.metrics[name])
     if name in (record.metrics_std or {}):
-        text += f" ± {scale * record.metrics_std[name]:.1f}"
+        text += f" ± {info.format(record.metrics_std[name])}"
     if ci := intervals(record).get(name):
-        text += f"{interval}{scale * ci.low:.1f}-{scale * ci.high:.1f}"
+        text += f"{interval}{info.format(ci.low)}-{info.format(ci.high)}"
     return text
 
 
@@ -86,10 +84,10 @@ class RunPrinter:
             bounds = intervals(record)
             metrics = "  ".join(
                 f"{name} {format_metric(record, name, interval=' [')}" + ("]" if name in bounds else "")
-                for name in record.metrics
+                for name in metric_columns([outcome])
             )
             line = styled(
-                (record.protocol.leg, "bold"),
+                (leg_label(record), "bold"),
                 f": {metrics}  ({record.counts.n_query} queries) -> {outcome.path}",
             )
             if not record.reportable:
@@ -110,14 +108,14 @@ class RunPrinter:
         if not self.done:
             err.print("no legs were run")
             return
-        names = metric_names(self.done)
-        legs = [o.record.protocol.leg for o in self.done]
+        names = metric_columns(self.done)
+        legs = [leg_label(o.record) for o in self.done]
         table = key_table("leg", *names, "queries (valid)", title=title, widths=[max(map(len, legs))])
         for outcome in self.done:
             record = outcome.record
             cells = [format_metric(record, name) for name in names]
             counts = f"{record.counts.n_query} ({record.counts.n_valid_query})"
-            table.add_row(Text(record.protocol.leg), *cells, counts)
+            table.add_row(Text(leg_label(record)), *cells, counts)
         print_table(table)
         schemes = sorted({o.record.intervals.scheme for o in self.done if intervals(o.record)})
         if schemes:
@@ -135,7 +133,8 @@ class RunPrinter:
             "variant": record.method.variant,
             "protocol": record.protocol.name,
             "leg": record.protocol.leg,
-            "metrics": dict(record.metrics),
+            "leg_label": leg_label(record),
+            "metrics": {name: record.metrics[name] for name in metric_columns([outcome])},
             "metrics_std": dict(record.metrics_std or {}),
             "intervals": {name: [ci.low, ci.high] for name, ci in intervals(record).items()},
             "n_query": record.counts.n_query,
@@ -150,7 +149,7 @@ class RunPrinter:
         if self._csv_columns is None:
             # the first leg's metrics fix the columns; later legs leave absent ones empty
             self._csv_columns = [
-                *obj["metrics"],
+                *metric_columns([outcome]),
                 *(f"{k}_std" for k in obj["metrics_std"]),
                 *(f"{k}_{end}" for k in obj["intervals"] for end in ("low", "high")),
             ]
@@ -159,6 +158,7 @@ class RunPrinter:
                     "method",
                     "protocol",
                     "leg",
+                    "leg_label",
                     *self._csv_columns,
                     "n_query",
                     "n_valid_query",
@@ -174,6 +174,7 @@ class RunPrinter:
                 obj["method"],
                 obj["protocol"],
                 obj["leg"],
+                obj["leg_label"],
                 *(values.get(c, "") for c in self._csv_columns),
                 obj["n_query"],
                 obj["n_valid_query"],

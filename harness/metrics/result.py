@@ -19,8 +19,6 @@ AP_KINDS = ("step", "trapezoid")
 DENOMINATORS = ("valid", "all")
 PROTOCOLS = ("market1501", "cuhk03-sgs")
 
-REPORTED_RANKS = (1, 5, 10)
-
 
 @dataclass(frozen=True, eq=False)
 class RetrievalResult:
@@ -48,14 +46,12 @@ class RetrievalResult:
         return float(self.cmc[k - 1])
 
     def to_dict(self) -> dict[str, Any]:
-        """Metrics as plain Python values: ``R1``, ``R5``, ``R10`` (those within max_rank), ``mAP``,
-        ``mINP``, the ``cmc`` list and the query counts."""
-        out: dict[str, Any] = {}
-        for k in REPORTED_RANKS:
-            if k <= len(self.cmc):
-                out[f"R{k}"] = float(self.cmc[k - 1])
-        out["mAP"] = float(self.mAP)
-        out["mINP"] = float(self.mINP)
+        """Metrics as plain Python values: the registry's headline metrics of an image query
+        (``R1``, ``R5``, ``R10`` within max_rank, ``mAP``, ``mINP``), the ``cmc`` list and the query
+        counts."""
+        from harness.metrics.registry import compute_metrics
+
+        out: dict[str, Any] = dict(compute_metrics({"primary": self}, "image"))
         out["cmc"] = [float(x) for x in self.cmc]
         out["n_query"] = int(self.n_query)
         out["n_valid_query"] = int(self.n_valid_query)

@@ -12,8 +12,6 @@ import numpy as np
 from harness.errors import MetricError
 from harness.metrics.result import RetrievalResult
 
-SCALAR_METRICS = ("R1", "R5", "R10", "mAP", "mINP")
-
 
 @dataclass(frozen=True)
 class TrialSummary:
@@ -51,11 +49,14 @@ def mean_std(per_trial: Sequence[Mapping[str, float]]) -> tuple[dict[str, float]
 
 
 def aggregate_trials(results: Sequence[RetrievalResult | Mapping[str, Any]]) -> TrialSummary:
-    """Mean and std (ddof=0) of R1/R5/R10/mAP/mINP (those present in every trial) and the mean CMC."""
+    """Mean and std (ddof=0) of the registry's headline metrics (those present in every trial) and
+    the mean CMC."""
+    from harness.metrics.registry import metric_names
+
     if not results:
         raise MetricError("trials: no trial results to aggregate")
     dicts = [r.to_dict() if isinstance(r, RetrievalResult) else dict(r) for r in results]
-    keys = [k for k in SCALAR_METRICS if all(k in d for d in dicts)]
+    keys = [k for k in metric_names() if all(k in d for d in dicts)]
     mean = {k: float(np.mean([d[k] for d in dicts])) for k in keys}
     std = {k: float(np.std([d[k] for d in dicts])) for k in keys}
     cmc_mean: list[float] = []

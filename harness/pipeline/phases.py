@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from harness.pipeline.options import LegOutcome, ProgressHook, RunOptions
     from harness.protocols import EvaluationSpec, LegSpec, ProtocolSpec
     from harness.protocols.trials import EvalSet
-    from harness.results.schema import ResultRecord
+    from harness.results.schema import ResultRecord, TextMaskSettings
 
 T = TypeVar("T")
 
@@ -211,8 +211,6 @@ def profile_cost(method: Any) -> dict[str, Any]:
 class RecordParts:
     """What a query source contributes to a record (everything else is common)."""
 
-    leg_name: str | None
-    test: dict[str, Any] | None
     n_query: int
     n_gallery: int
     data: dict[str, Any]
@@ -223,7 +221,8 @@ class RecordParts:
     encode: dict[str, Any] = field(default_factory=dict)
     """Further ``engine.encode`` blocks (the caption encodings)."""
     seeds: dict[str, int] = field(default_factory=dict)
-    trial_metrics: bool = True
+    text_mask: TextMaskSettings | None = None
+    """The masking of the query captions (``settings.text_mask``; part of the record's identity)."""
 
 
 def build_record(
@@ -243,18 +242,33 @@ def build_record(
     cost: dict[str, Any],
 ) -> ResultRecord:
     """One result record from the aggregated trials and the query source's parts."""
-    from harness.results.build import method_info, protocol_info, provenance, standard_notes
+    from harness.results.build import (
+        cost_info,
+        method_info,
+        protocol_info,
+        provenance,
+        record_settings,
+        standard_notes,
+    )
     from harness.results.schema import Counts, ResultRecord
 
     conventions = {**agg.scores[0].conventions, **parts.conventions}
     if pool.skipped:
         conventions["skipped_items"] = len(pool.skipped)
     return ResultRecord(
-        protocol=protocol_info(protocol, leg, evaluation, leg_name=parts.leg_name, test=parts.test),
+        protocol=protocol_info(protocol, leg, evaluation),
         method=method_info(method),
+        settings=record_settings(
+            method,
+            leg,
+            evaluation,
+            agg.scores[0].conventions,
+            flip=engine.describe().get("tta") == "flip",
+            text_mask=parts.text_mask,
+        ),
         metrics=agg.metrics,
         metrics_std=agg.metrics_std,
-        trial_metrics=agg.per_trial if parts.trial_metrics else [],
+        trial_metrics=agg.per_trial,
         cmc=agg.cmc,
         conventions=conventions,
         counts=Counts(n_query=parts.n_query, n_gallery=parts.n_gallery, n_valid_query=agg.n_valid_query),
@@ -267,7 +281,7 @@ def build_record(
             "encode": {**{role: enc.summary() for role, enc in images.encoded.items()}, **parts.encode},
             "skipped": pool.skipped,
         },
-        cost=cost,
+        cost=cost_info(cost),
         provenance=provenance(method, read, **parts.seeds),
     )
 

@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     from harness.metrics import RetrievalResult
     from harness.protocols import EvaluationSpec
 
-HEADLINE_RANKS = (1, 5, 10)
-
 
 @dataclass(frozen=True)
 class Side:
@@ -57,8 +55,9 @@ class TrialScore:
     """The scores of one trial (one query/gallery pair, or one masking of the captions)."""
 
     metrics: dict[str, float]
-    """Headline metrics as fractions: ``R1``/``R5``/``R10`` (within max_rank), ``mAP``, ``mINP``,
-    plus the reverse direction's with its prefix (``i2t_R1``, ...)."""
+    """The metric registry's headline metrics of the leg's kind (record units: fractions):
+    ``R1``/``R5``/``R10`` (within max_rank), ``mAP``, ``mINP``, plus the reverse direction's
+    (``i2t_R1``, ...) when it was scored."""
     cmc: np.ndarray
     """The forward direction's CMC (``len == max_rank``)."""
     n_query: int
@@ -68,29 +67,22 @@ class TrialScore:
     """Every direction's full result (``forward``, and ``reverse`` when asked), per-query arrays included."""
 
 
-def headline(result: RetrievalResult, prefix: str = "") -> dict[str, float]:
-    """R1/R5/R10 (those within max_rank), mAP and mINP as fractions, keys prefixed by ``prefix``."""
-    cmc = list(result.cmc)
-    metrics = {f"{prefix}R{k}": float(cmc[k - 1]) for k in HEADLINE_RANKS if k <= len(cmc)}
-    metrics[f"{prefix}mAP"] = float(result.mAP)
-    metrics[f"{prefix}mINP"] = float(result.mINP)
-    return metrics
-
-
 def score(
-    query: Side, gallery: Side, evaluation: EvaluationSpec, *, reverse_prefix: str | None = None
+    query: Side, gallery: Side, evaluation: EvaluationSpec, *, kind: str = "image", reverse: bool = False
 ) -> TrialScore:
     """Score ``query`` against ``gallery`` under ``evaluation`` (see the module docstring).
 
-    ``reverse_prefix``: also score the gallery as queries against ``query`` (image-to-text for a
-    caption leg) and add those metrics with this prefix.
+    ``kind``: the leg's kind (``image``, ``text``), which picks the registry's metrics;
+    ``reverse``: also score the gallery as queries against ``query`` (image-to-text for a caption
+    leg), whose metrics are the registry's ``i2t`` direction.
     """
+    from harness.metrics.registry import compute_metrics
+
     forward = _evaluate(query, gallery, evaluation)
     results = {"forward": forward}
-    metrics = headline(forward)
-    if reverse_prefix is not None:
+    if reverse:
         results["reverse"] = _evaluate(gallery, query, evaluation)
-        metrics.update(headline(results["reverse"], prefix=reverse_prefix))
+    metrics = compute_metrics({"primary": forward, "i2t": results.get("reverse")}, kind)
     return TrialScore(
         metrics=metrics,
         cmc=np.asarray(forward.cmc, dtype=np.float64),
@@ -150,4 +142,4 @@ class TextScorer:
 
     def __call__(self, query: Side, gallery: Side, evaluation: EvaluationSpec) -> TrialScore:
         self.check(evaluation)
-        return score(query, gallery, evaluation, reverse_prefix="i2t_" if self.i2t else None)
+        return score(query, gallery, evaluation, kind="text", reverse=self.i2t)

@@ -129,8 +129,6 @@ class ImageQuerySource:
         from harness.results.build import dataset_info
 
         return RecordParts(
-            leg_name=None,
-            test=None,
             n_query=len(data.eval_sets[0].query),
             n_gallery=len(data.eval_sets[0].gallery),
             data=dataset_info(
@@ -266,23 +264,22 @@ class CaptionQuerySource:
     ) -> RecordParts:
         """One mask variant's part of its record."""
         from harness.results.build import dataset_info
-        from harness.text.queries import MULTI_CAPTION_RULE, query_summary, record_leg_name
+        from harness.results.schema import TextMaskSettings
+        from harness.text.queries import MULTI_CAPTION_RULE, query_summary
 
         text, ratio = self.text, variant.ratio or 0.0
         token, token_source, token_id = self.token
-        test = self.leg.test.model_dump()
-        test["directions"] = ["t2i", "i2t"] if text.i2t else ["t2i"]
+        text_mask = None
         if text.sweeps:
-            test["text_mask"] = {
-                "ratio": ratio,
-                "strategy": text.strategy,
-                "token": token if ratio > 0 else None,
-                "token_source": token_source if ratio > 0 else None,
-                "token_id": token_id if ratio > 0 else None,
-                "repeats": len(variant.encodings),
-                "seed": text.seed,
-                "rounding": "floor(ratio * words + 1/2) words per caption",
-            }
+            text_mask = TextMaskSettings(
+                ratio=ratio,
+                strategy=text.strategy,
+                token=token if ratio > 0 else None,
+                token_source=token_source if ratio > 0 else None,
+                token_id=token_id if ratio > 0 else None,
+                repeats=len(variant.encodings),
+                seed=text.seed,
+            )
         notes = []
         if pool.skipped:
             notes.append(
@@ -304,8 +301,6 @@ class CaptionQuerySource:
                 "std (ddof=0)"
             )
         return RecordParts(
-            leg_name=record_leg_name(self.leg.name, ratio, text),
-            test=test,
             n_query=len(data.queries.captions),
             n_gallery=len(data.eval_sets[0].gallery),
             data=dataset_info(data.read, n_captions=len(data.queries.captions)),
@@ -318,7 +313,7 @@ class CaptionQuerySource:
             notes_after=after,
             encode={"query": query_summary(variant.encodings)},
             seeds={"text_mask": text.seed},
-            trial_metrics=False,
+            text_mask=text_mask,
         )
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.regression.expected import Expected
-from harness.reported import METRICS
+from harness.errors import ResultError
+from harness.metrics.registry import find_metric
+from harness.regression.expected import EntryKey, Expected, label, measured_key
 from harness.reports.measured import Measured
 
 FAILING = frozenset({"regressed", "missing"})
@@ -19,7 +20,8 @@ FAILING = frozenset({"regressed", "missing"})
 
 @dataclass(frozen=True)
 class CheckRow:
-    """One compared metric."""
+    """One compared metric. ``protocol`` carries ``@vN`` for protocol versions other than 1, ``leg``
+    the record's settings slug (``market1501+flip``)."""
 
     method: str
     protocol: str
@@ -58,7 +60,7 @@ def _status(metric: str, expected: float, actual: float, tol: float) -> str:
     diff = actual - expected
     if abs(diff) <= tol + 1e-9:
         return "ok"
-    info = METRICS.get(metric)
+    info = find_metric(metric)
     direction = info.higher_is_better if info else None
     if direction is None:
         return "regressed"
@@ -75,7 +77,14 @@ def compare(
 ) -> CheckSummary:
     """Check every expected metric against ``results`` (``tolerances`` override the file's)."""
     overrides = tolerances or {}
-    by_key: dict[tuple[str, str, str], Measured] = {(m.method, m.protocol, m.leg): m for m in results}
+    by_key: dict[EntryKey, Measured] = {}
+    for m in results:
+        key = measured_key(m)
+        if key in by_key:  # read_records refuses these already; never pick one copy silently
+            raise ResultError(
+                f"{by_key[key].path} and {m.path} hold the same result ({'/'.join(label(key))})"
+            )
+        by_key[key] = m
     summary = CheckSummary(strict=strict)
     for entry in sorted(expected.entries, key=lambda e: e.key):
         found = by_key.pop(entry.key, None)
@@ -83,8 +92,8 @@ def compare(
             tol = overrides.get(metric, overrides.get("default", expected.tolerance(metric)))
             got = found.metrics.get(metric) if found else None
             status = "missing" if got is None else _status(metric, want, got, tol)
-            summary.rows.append(CheckRow(*entry.key, metric, want, got, tol, status))
+            summary.rows.append(CheckRow(*label(entry.key), metric, want, got, tol, status))
     for key, m in sorted(by_key.items()):
         for metric, got in sorted(m.metrics.items()):
-            summary.rows.append(CheckRow(*key, metric, None, got, 0.0, "new"))
+            summary.rows.append(CheckRow(*label(key), metric, None, got, 0.0, "new"))
     return summary

@@ -7,13 +7,21 @@ Format::
     tolerances: {default: 0.5, R1: 0.5, mAP: 0.5}    # absolute, in the metric's printed unit
     entries:
       - {method: hsv-hist, protocol: single, leg: market1501, metrics: {R1: 81.25, mAP: 71.53}}
+      - {method: attr-match, protocol: textmask, leg: rstpreid, settings: mask0.3, metrics: {R1: 40.0}}
 
-Metric values are in percent for R1/R5/R10/mAP/mINP (record fractions x100), like the reports.
+An entry names a record identity (:mod:`harness.results.identity`): ``method`` (``name[variant]``
+for a variant), ``protocol``, ``protocol_version`` (default 1), ``leg`` and ``settings`` (the
+record's settings slug, default none). Metric values are in the metric registry's display units
+(percent for R1/R5/R10/mAP/mINP: record fractions x100), like the reports. Every number (values and
+tolerances) must be finite. ``run.world`` names the synthetic world the numbers are for; ``harness
+check`` refuses records of another world.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,18 +36,49 @@ DEFAULT_TOLERANCE = 0.5
 DECIMALS = 4
 
 
+_MASK_LEG = re.compile(r"^(?P<leg>.+)@mask(?P<ratio>\d+(?:\.\d+)?)$")
+"""Schema-1 text-mask leg names (``cuhk-pedes@mask0.3``): read as leg + settings ``mask0.3``."""
+
+EntryKey = tuple[str, str, int, str, str]
+"""(method label, protocol, protocol version, leg, settings slug)."""
+
+
 @dataclass
 class ExpectedEntry:
-    """Expected metrics of one (method, protocol, leg)."""
+    """Expected metrics of one record identity."""
 
     method: str
     protocol: str
     leg: str
     metrics: dict[str, float]
+    protocol_version: int = 1
+    settings: str = ""
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.method, self.protocol, self.leg)
+    def key(self) -> EntryKey:
+        return (self.method, self.protocol, self.protocol_version, self.leg, self.settings)
+
+
+def measured_key(m: Measured) -> EntryKey:
+    """The expected-file key of a measured record."""
+    protocol = m.key.protocol if m.key else m.protocol
+    return (m.method, protocol, m.protocol_version, m.leg, m.settings)
+
+
+def label(key: EntryKey) -> tuple[str, str, str]:
+    """``(method, protocol[@vN], leg[+settings])``: how a key is printed."""
+    method, protocol, version, leg, settings = key
+    return (
+        method,
+        protocol + (f"@v{version}" if version != 1 else ""),
+        leg + (f"+{settings}" if settings else ""),
+    )
+
+
+def world_of(expected: Expected) -> dict[str, Any] | None:
+    """The synthetic world ``{scale, seed}`` the expected numbers are for (``run.world``), or None."""
+    world = expected.run.get("world") if isinstance(expected.run, dict) else None
+    return world if isinstance(world, dict) else None
 
 
 @dataclass
@@ -63,21 +102,28 @@ class Expected:
         if self.run:
             payload["run"] = self.run
         payload["tolerances"] = self.tolerances
-        payload["entries"] = [
-            {
-                "method": e.method,
-                "protocol": e.protocol,
-                "leg": e.leg,
-                "metrics": {k: round(float(v), DECIMALS) for k, v in sorted(e.metrics.items())},
-            }
-            for e in sorted(self.entries, key=lambda e: e.key)
-        ]
+        payload["entries"] = [_entry_yaml(e) for e in sorted(self.entries, key=lambda e: e.key)]
         header = (
             "# Expected numbers for `harness check`\n"
             "# (percent for R1/R5/R10/mAP/mINP; tolerances are absolute, in the same unit).\n"
             "# Re-create with: harness check RESULTS --expected THIS_FILE --update\n"
         )
         return header + yaml.safe_dump(payload, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _entry_yaml(e: ExpectedEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {"method": e.method, "protocol": e.protocol}
+    if e.protocol_version != 1:
+        out["protocol_version"] = e.protocol_version
+    out["leg"] = e.leg
+    if e.settings:
+        out["settings"] = e.settings
+    out["metrics"] = {k: round(float(v), DECIMALS) for k, v in sorted(e.metrics.items())}
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _fail(path: Path, message: str) -> ResultError:
@@ -96,10 +142,8 @@ def load_expected(path: Path) -> Expected:
     if not isinstance(raw, dict):
         raise _fail(path, "expected a mapping with 'tolerances' and 'entries'")
     tolerances = raw.get("tolerances") or {"default": DEFAULT_TOLERANCE}
-    if not isinstance(tolerances, dict) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in tolerances.values()
-    ):
-        raise _fail(path, "key 'tolerances' must map metric names to non-negative numbers")
+    if not isinstance(tolerances, dict) or not all(_number(v) and v >= 0 for v in tolerances.values()):
+        raise _fail(path, "key 'tolerances' must map metric names to finite non-negative numbers")
     entries_raw = raw.get("entries")
     if not isinstance(entries_raw, list):
         raise _fail(path, "key 'entries' must be a list")
@@ -115,13 +159,29 @@ def load_expected(path: Path) -> Expected:
         if not isinstance(metrics, dict) or not metrics:
             raise _fail(path, f"{where}: key 'metrics' must map metric names to numbers")
         for name, value in metrics.items():
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                raise _fail(path, f"{where}: metrics.{name} must be a number, got {value!r}")
+            if not _number(value):
+                raise _fail(path, f"{where}: metrics.{name} must be a finite number, got {value!r}")
+        version = e.get("protocol_version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise _fail(path, f"{where}: key 'protocol_version' must be a positive integer, got {version!r}")
+        settings = e.get("settings", "")
+        if not isinstance(settings, str):
+            raise _fail(
+                path, f"{where}: key 'settings' must be a settings slug such as 'flip', got {settings!r}"
+            )
+        leg = e["leg"]
+        if not settings and (m := _MASK_LEG.match(leg)):
+            leg, settings = m.group("leg"), f"mask{m.group('ratio')}"
         entry = ExpectedEntry(
-            e["method"], e["protocol"], e["leg"], {str(k): float(v) for k, v in metrics.items()}
+            e["method"],
+            e["protocol"],
+            leg,
+            {str(k): float(v) for k, v in metrics.items()},
+            protocol_version=version,
+            settings=settings,
         )
         if entry.key in seen:
-            raise _fail(path, f"{where}: duplicates {'/'.join(entry.key)}")
+            raise _fail(path, f"{where}: duplicates {'/'.join(label(entry.key))}")
         seen.add(entry.key)
         entries.append(entry)
     run = raw.get("run") or {}
@@ -145,9 +205,9 @@ def parse_tolerances(items: list[str]) -> dict[str, float]:
             number = float(value)
         except ValueError:
             number = -1.0
-        if not sep or not name or number < 0:
+        if not sep or not name or not math.isfinite(number) or number < 0:
             raise ConfigError(
-                f"--tol {item!r}: expected METRIC=VALUE with a non-negative number, e.g. R1=0.5"
+                f"--tol {item!r}: expected METRIC=VALUE with a finite non-negative number, e.g. R1=0.5"
             )
         out[name] = number
     return out
@@ -160,10 +220,17 @@ def update_expected(expected: Expected, results: list[Measured], *, create: bool
     before = expected.path.read_text(encoding="utf-8") if expected.path.is_file() else ""
     by_key = {e.key: e for e in expected.entries}
     for m in results:
-        key = (m.method, m.protocol, m.leg)
+        key = measured_key(m)
         old = by_key.get(key)
         names = list(old.metrics) if old else sorted(m.metrics)
-        by_key[key] = ExpectedEntry(*key, {n: m.metrics[n] for n in names if n in m.metrics})
+        values = {n: m.metrics[n] for n in names if n in m.metrics}
+        for name, value in values.items():
+            if not _number(value):  # the record reader refuses these; never write one to the file
+                raise ResultError(f"{m.path}: metrics.{name}: {value!r} is not a finite number")
+        method, protocol, version, leg, settings = key
+        by_key[key] = ExpectedEntry(
+            method, protocol, leg, values, protocol_version=version, settings=settings
+        )
     expected.entries = list(by_key.values())
     after = expected.to_yaml()
     write_text_atomic(expected.path, after)

@@ -78,14 +78,20 @@ class MetricInfo:
     higher_is_better: bool | None
 
 
+def _measured_metrics() -> list[MetricInfo]:
+    """The metric registry's metrics (what runs measure), in the reported vocabulary's terms."""
+    from harness.metrics.registry import all_metrics
+
+    return [
+        MetricInfo(m.name, "percent" if m.unit == "%" else m.unit, m.description, m.higher_is_better)
+        for m in all_metrics()
+    ]
+
+
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in (
-        MetricInfo("R1", "percent", "CMC Rank-1 accuracy", True),
-        MetricInfo("R5", "percent", "CMC Rank-5 accuracy", True),
-        MetricInfo("R10", "percent", "CMC Rank-10 accuracy", True),
-        MetricInfo("mAP", "percent", "mean average precision", True),
-        MetricInfo("mINP", "percent", "mean inverse negative penalty", True),
+        *_measured_metrics(),
         MetricInfo("delta_R1", "percentage points", "printed Rank-1 difference between two methods", None),
         MetricInfo("delta_mAP", "percentage points", "printed mAP difference between two methods", None),
         MetricInfo("params_M", "millions", "number of model parameters", False),

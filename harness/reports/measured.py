@@ -1,26 +1,22 @@
 """Measured result records in the terms of the reported tables.
 
-A record maps to a table cell through its protocol name, its training sets (``protocol.train``), its
-test dataset (``protocol.test.dataset``), the metric, and a *setting*: ``re-ranking`` when the
-evaluation re-ranks, ``mask_ratio=R`` for a ``textmask`` record. Metric fractions are scaled x100 so
-they read like the papers' percent.
+A record maps to a table cell through its protocol (``name``, or ``name@vN`` when the record's
+protocol version is not the installed one: such a record never fills the current cells), its training sets (``protocol.train``), its
+test dataset (``protocol.test.dataset``), the metric, and a *setting* from the record's typed
+``settings`` block: ``re-ranking`` when the evaluation re-ranked, ``mask_ratio=R`` for a text-mask
+record. Metric values are converted to display units by the metric registry (fractions x100, so
+they read like the papers' percent). Records are read only through :func:`harness.results.read_records`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import ResultError
-from harness.results.io import iter_record_paths, read_record
+from harness.metrics.registry import display_metrics
+from harness.results.identity import RecordKey, evaluation_parts, record_key
+from harness.results.io import read_records
 from harness.results.schema import ResultRecord
-
-PERCENT_METRICS = frozenset({"R1", "R5", "R10", "mAP", "mINP"})
-"""Record metrics stored as fractions; reports print them x100."""
-
-_RATIO_KEYS = ("mask_ratio", "ratio")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +36,23 @@ class Measured:
     path: str
     cmc: tuple[float, ...] = ()
     profile: dict | None = None
+    key: RecordKey | None = None
+    """The record's identity (method, variant, protocol, protocol version, leg, settings)."""
+    setting_parts: tuple[str, ...] = ()
+    """The evaluation settings that differ from the defaults (``flip``, ``rerank``, ``mask0.3``...)."""
+    metrics_std: dict[str, float] = field(default_factory=dict)
+    """Std over trials or repeats, in display units."""
+    world: dict | None = None
+    """The synthetic world ``{scale, seed}`` of the test data (None for real data or older records)."""
+
+    @property
+    def protocol_version(self) -> int:
+        return self.key.protocol_version if self.key else 1
+
+    @property
+    def settings(self) -> str:
+        """The identity's settings slug ('' for defaults)."""
+        return self.key.settings if self.key else ""
 
     @property
     def nonreportable(self) -> bool:
@@ -56,45 +69,37 @@ class Measured:
         return ", ".join(reasons)
 
     def matches_setting(self, setting: str) -> bool:
-        """Whether this record was evaluated in a reported line's ``setting``."""
+        """Whether this record was evaluated in a reported line's ``setting`` (and in no other
+        non-default evaluation setting: a flip or AQE record fills no plain cell)."""
+        parts = set(self.setting_parts)
         if setting in ("", "single"):
-            return not self.rerank and self.mask_ratio is None
+            return not parts
         if setting == "re-ranking":
-            return self.rerank and self.mask_ratio is None
+            return self.rerank and len(parts) == 1
         if setting.startswith("mask_ratio="):
             try:
                 wanted = float(setting.split("=", 1)[1])
             except ValueError:
                 return False
-            return self.mask_ratio is not None and abs(self.mask_ratio - wanted) < 1e-9
+            return self.mask_ratio is not None and abs(self.mask_ratio - wanted) < 1e-9 and len(parts) == 1
         return False
 
 
-def mask_ratio_of(record: ResultRecord) -> float | None:
-    """The text-mask ratio of a ``textmask`` record (None for other protocols).
+def protocol_label(name: str, version: int) -> str:
+    """``name`` for the installed protocol's version (or a protocol not installed here), else
+    ``name@vN``: a record of another protocol version never fills the current version's cells, and
+    gets its own leaderboard page."""
+    from harness.protocols import PROTOCOLS
 
-    Looked up as ``ratio`` in ``protocol.test.text_mask`` (what ``harness run -p textmask`` writes),
-    as ``mask_ratio``/``ratio`` in ``protocol.test`` or ``protocol.evaluation``, else as the last
-    number in the leg name (``cuhk-pedes@mask0.3`` -> 0.3; a number above 1 is a percent: ``m30``
-    -> 0.3).
-    """
-    if record.protocol.name != "textmask":
-        return None
-    text_mask = record.protocol.test.get("text_mask")
-    if isinstance(text_mask, dict) and text_mask.get("ratio") is not None:
-        return float(text_mask["ratio"])
-    for block in (record.protocol.test, record.protocol.evaluation):
-        for key in _RATIO_KEYS:
-            if key in block and block[key] is not None:
-                return float(block[key])
-    numbers = _NUMBER.findall(record.protocol.leg)
-    if not numbers:
-        raise ResultError(
-            f"textmask record leg {record.protocol.leg!r}: no mask ratio in protocol.test, "
-            "protocol.evaluation or the leg name"
-        )
-    value = float(numbers[-1])
-    return value / 100 if value > 1 else value
+    if name in PROTOCOLS and PROTOCOLS.get(name).version != version:
+        return f"{name}@v{version}"
+    return name
+
+
+def mask_ratio_of(record: ResultRecord) -> float | None:
+    """The text-mask ratio of a record (``settings.text_mask.ratio``; None when captions were not masked)."""
+    mask = record.settings.text_mask
+    return None if mask is None else float(mask.ratio)
 
 
 def method_label(record: ResultRecord) -> str:
@@ -104,22 +109,25 @@ def method_label(record: ResultRecord) -> str:
 
 
 def from_record(record: ResultRecord, path: Path | str) -> Measured:
-    """Flatten one record (percent metrics, training-set names, setting)."""
-    metrics = {k: (100 * v if k in PERCENT_METRICS else v) for k, v in record.metrics.items()}
+    """Flatten one record (display-unit metrics, training-set names, setting, identity)."""
     return Measured(
         method=method_label(record),
-        protocol=record.protocol.name,
+        protocol=protocol_label(record.protocol.name, record.protocol.version),
         leg=record.protocol.leg,
-        train=frozenset(str(src.get("dataset")) for src in record.protocol.train),
-        target=str(record.protocol.test.get("dataset", "")),
-        rerank=bool(record.protocol.evaluation.get("rerank", False)),
+        train=frozenset(src.dataset for src in record.protocol.train),
+        target=record.protocol.test.dataset,
+        rerank=record.settings.rerank is not None,
         mask_ratio=mask_ratio_of(record),
-        metrics=metrics,
+        metrics=display_metrics(record.metrics),
         reportable=record.reportable,
         synthetic=record.provenance.synthetic_data,
         path=str(path),
         cmc=tuple(100 * x for x in record.cmc),
         profile=_profile(record),
+        key=record_key(record),
+        setting_parts=tuple(evaluation_parts(record.settings, record.protocol.evaluation)),
+        metrics_std=display_metrics(record.metrics_std),
+        world=record.world.model_dump() if record.world else None,
     )
 
 
@@ -131,33 +139,25 @@ def _profile(record: ResultRecord) -> dict | None:
     captions, at the measured large-batch throughput: an extrapolation, like the text complexity
     table's default).
     """
-    cost = record.cost or {}
-    if not cost:
-        block = record.data.get("profile") if isinstance(record.data, dict) else None
-        return block if isinstance(block, dict) else None
+    cost = record.cost
+    if cost is None:
+        return None
     flat: dict[str, float] = {}
-    params = cost.get("params") or {}
-    if params.get("total") is not None:
-        flat["params"] = float(params["total"])
-    flops = [(cost.get(k) or {}).get("flops") for k in ("flops_per_image", "flops_per_text")]
-    if flops[0] is not None:
-        flat["flops"] = float(sum(f for f in flops if f is not None))
-    image_rate = (cost.get("throughput_image") or {}).get("items_per_s")
-    text_rate = (cost.get("throughput_text") or {}).get("items_per_s")
+    if cost.total_params is not None:
+        flat["params"] = float(cost.total_params)
+    if cost.total_flops is not None:
+        flat["flops"] = cost.total_flops
+    image_rate = cost.throughput_image.items_per_s if cost.throughput_image else None
+    text_rate = cost.throughput_text.items_per_s if cost.throughput_text else None
     if image_rate:
         seconds = record.counts.n_gallery / image_rate
-        if text_rate and record.protocol.test.get("query_modality") == "text":
+        if text_rate and record.protocol.kind == "text":
             seconds += record.counts.n_query / text_rate
         flat["inference_s"] = seconds
     return flat or None
 
 
 def load_measured(results_dir: Path) -> list[Measured]:
-    """Every record under ``results_dir`` (``<method>/<protocol>/<leg>.json``), flattened.
-
-    A missing folder raises :class:`ResultError`; an unreadable record raises it naming the file.
-    """
-    base = Path(results_dir)
-    if not base.is_dir():
-        raise ResultError(f"{base}: no such results folder (expected <method>/<protocol>/<leg>.json records)")
-    return [from_record(read_record(p), p) for p in iter_record_paths(base)]
+    """Every record under ``results_dir``, flattened (the validating reader: a missing folder, a bad
+    record or two records of one identity raise :class:`harness.errors.ResultError`)."""
+    return [from_record(f.record, f.path) for f in read_records(Path(results_dir))]

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from harness.results.schema import MethodInfo, ProtocolInfo, Provenance
+from harness.results.schema import (
+    AQESettings,
+    CheckpointRef,
+    CostInfo,
+    EvalConvention,
+    EvaluationInfo,
+    MethodInfo,
+    ProtocolInfo,
+    Provenance,
+    RerankSettings,
+    Settings,
+    TestSet,
+    TextMaskSettings,
+    TrainSource,
+)
 from harness.seeding import SEED
 from harness.weights import sha256_mismatch
 
@@ -17,19 +31,57 @@ def protocol_info(
     protocol: ProtocolSpec,
     leg: LegSpec,
     evaluation: EvaluationSpec,
-    *,
-    leg_name: str | None = None,
-    test: dict[str, Any] | None = None,
 ) -> ProtocolInfo:
-    """The protocol block; ``leg_name``/``test`` override the leg's (text-mask sweeps do)."""
+    """The protocol block: the protocol's name, version and title, and the leg as the file states it."""
     return ProtocolInfo(
         name=protocol.name,
         version=protocol.version,
-        leg=leg_name or leg.name,
+        leg=leg.name,
         title=protocol.title,
-        train=[src.model_dump() for src in leg.train],
-        test=test if test is not None else leg.test.model_dump(),
-        evaluation=evaluation.model_dump(),
+        train=[TrainSource.model_validate(src.model_dump()) for src in leg.train],
+        test=TestSet.model_validate(leg.test.model_dump()),
+        evaluation=EvaluationInfo.model_validate(evaluation.model_dump()),
+    )
+
+
+def record_settings(
+    method,
+    leg: LegSpec,
+    evaluation: EvaluationSpec,
+    conventions: dict[str, Any],
+    *,
+    flip: bool,
+    text_mask: TextMaskSettings | None = None,
+) -> Settings:
+    """The record's ``settings`` block: every setting that changed its numbers.
+
+    Re-ranking and AQE parameters come from the evaluator's ``conventions`` (what ran, not what was
+    asked); the precision from the method (and the card's own, so ``--dtype`` shows); the
+    checkpoint's sha256 next to the one its card lists for ``leg``.
+    """
+    rerank = conventions.get("rerank")
+    aqe = conventions.get("aqe")
+    normalize = conventions.get("normalize")
+    sha = method.weights.sha256
+    card_entry = method.card.checkpoint_for(leg.name) if sha else None
+    card_sha = (
+        card_entry.sha256.strip().lower().removeprefix("sha256:")
+        if card_entry and card_entry.sha256
+        else None
+    )
+    return Settings(
+        rerank=RerankSettings(**{k: rerank[k] for k in ("k1", "k2", "lambda_value")}) if rerank else None,
+        aqe=AQESettings(**{k: aqe[k] for k in ("qe_times", "qe_k", "alpha")}) if aqe else None,
+        flip=flip,
+        dtype=method.dtype,
+        method_dtype=method.card.precision,
+        text_mask=text_mask,
+        convention=EvalConvention(
+            distance=conventions.get("distance", evaluation.distance),
+            normalize=evaluation.normalize if normalize is None else bool(normalize),
+            source="protocol",
+        ),
+        checkpoint=CheckpointRef(sha256=sha, card_sha256=card_sha) if sha else None,
     )
 
 
@@ -48,14 +100,29 @@ def method_info(method) -> MethodInfo:
     )
 
 
+def cost_info(profile: dict[str, Any] | None) -> CostInfo | None:
+    """The record's ``cost`` block from a ``profile_method`` dict (None when not profiled)."""
+    return CostInfo.model_validate(profile) if profile else None
+
+
 def dataset_info(read: DatasetRead, **extra: Any) -> dict[str, Any]:
-    """Where the test data came from: root, layout variant, synthetic or not, manifest hash."""
+    """Where the test data came from: root, layout variant, synthetic or not (with the synthetic
+    world's scale and seed from its marker), manifest hash."""
+    marker = read.found.synthetic
+    world = None
+    if marker is not None and "scale" in marker and "seed" in marker:
+        world = {
+            "scale": marker["scale"],
+            "seed": marker["seed"],
+            "generator_version": marker.get("generator_version"),
+        }
     return {
         "root": str(read.found.root),
         "layout": read.found.layout.variant,
         "synthetic": read.synthetic,
         "manifest_sha256": read.manifest.fingerprint(),
         "counts_ok": read.counts_ok,
+        "world": world,
         **extra,
     }
 

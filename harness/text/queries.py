@@ -6,7 +6,8 @@
 * A gallery image is a positive of a caption when its pid equals the caption's pid; nothing is junk
   and there is no camera rule (``junk='none'``; scored by :class:`harness.pipeline.scoring.TextScorer`).
 * Mask variants: when a protocol sweeps ``text.mask_ratios``, each ratio is one variant with its own
-  record, leg ``<leg>@mask<ratio>``; the masked captions' cache key adds :func:`mask_key_fields`.
+  record, whose ``settings.text_mask`` (part of its identity: ``<leg>+mask<ratio>.json``) holds the
+  masking; the masked captions' cache key adds :func:`mask_key_fields`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from harness.data.manifest import Manifest
-    from harness.protocols import TextSpec
 
 MULTI_CAPTION_RULE = (
     "each caption is one query; the gallery is the split's images; a gallery image is a positive "
@@ -46,17 +46,6 @@ def caption_queries(manifest: Manifest) -> CaptionQueries:
             pids.append(item.pid)
             index.append(i)
     return CaptionQueries(captions, np.asarray(pids, dtype=np.int64), np.asarray(index, dtype=np.int64))
-
-
-def record_leg_name(leg: str, ratio: float, text: TextSpec) -> str:
-    """``leg`` for unmasked protocols, ``<leg>@mask<ratio>`` when the protocol sweeps mask ratios."""
-    return f"{leg}@mask{format_ratio(ratio)}" if text.sweeps else leg
-
-
-def format_ratio(ratio: float) -> str:
-    """``0.0``, ``0.1``, ``0.25``: the shortest form with at least one decimal."""
-    short = f"{ratio:g}"
-    return short if "." in short else f"{short}.0"
 
 
 def mask_key_fields(ratio: float, strategy: str, token: str | None, seed: int, repeat: int) -> dict | None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError, ResultError
-from harness.text.queries import format_ratio
+from harness.results.identity import format_ratio
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,12 +46,10 @@ def method_label(record: ResultRecord) -> str:
 
 
 def read_records(results_dir: Path) -> list[ResultRecord]:
-    """Every result record under ``results_dir``."""
-    from harness.results.io import iter_record_paths, read_record
+    """Every result record under ``results_dir`` (the validating reader, ``harness.results``)."""
+    from harness.results.io import read_records as read_all
 
-    if not Path(results_dir).is_dir():
-        raise ResultError(f"{results_dir}: no such results folder")
-    return [read_record(p) for p in iter_record_paths(Path(results_dir))]
+    return [f.record for f in read_all(Path(results_dir))]
 
 
 def textmask_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
@@ -60,20 +58,20 @@ def textmask_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
 
     rows = []
     for record in records:
-        mask = record.protocol.test.get("text_mask")
-        if not mask:
+        mask = record.settings.text_mask
+        if mask is None:
             continue
         for metric, value in record.metrics.items():
             rows.append(
                 {
                     "method": method_label(record),
-                    "dataset": record.protocol.test["dataset"],
-                    "ratio": float(mask["ratio"]),
+                    "dataset": record.protocol.test.dataset,
+                    "ratio": float(mask.ratio),
                     "metric": metric,
                     "value": float(value),
                     "std": float(record.metrics_std.get(metric, 0.0)),
-                    "repeats": int(mask.get("repeats", 1)),
-                    "strategy": mask.get("strategy", ""),
+                    "repeats": mask.repeats,
+                    "strategy": mask.strategy,
                     "protocol_version": record.protocol.version,
                 }
             )
@@ -87,15 +85,15 @@ def t2i_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
     rows = []
     for record in records:
         test = record.protocol.test
-        if test.get("query_modality") != "text" or test.get("text_mask"):
+        if record.protocol.kind != "text" or record.settings.text_mask is not None:
             continue
-        train = "+".join(src["dataset"] for src in record.protocol.train) or "(none)"
+        train = "+".join(src.dataset for src in record.protocol.train) or "(none)"
         for metric, value in record.metrics.items():
             rows.append(
                 {
                     "method": method_label(record),
                     "train": train,
-                    "dataset": test["dataset"],
+                    "dataset": test.dataset,
                     "metric": metric,
                     "value": float(value),
                     "protocol": record.protocol.name,

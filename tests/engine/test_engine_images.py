@@ -97,21 +97,18 @@ def test_run_stops_at_the_first_bad_image_or_skips_and_lists(tiny_world: Path, t
 
     options.on_bad_image = "skip"
     record = run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record
-    listed = {item["path"]: item["reason"] for item in record.engine["skipped"]}
+    listed = {item["path"]: item["reason"] for item in record.engine.skipped}
     assert set(listed) == set(damaged.values())
     for reason, path in damaged.items():
         assert listed[path].startswith(reason)
-    assert record.engine["encode"]["gallery"]["n_skipped"] == 3
-    assert record.counts.n_gallery == record.engine["encode"]["gallery"]["n_items"] - 3
+    assert record.engine.encode["gallery"]["n_skipped"] == 3
+    assert record.counts.n_gallery == record.engine.encode["gallery"]["n_items"] - 3
     assert record.conventions["skipped_items"] == 3
     assert any("3 undecodable images were skipped" in note for note in record.notes)
 
     # the skip list is stored in the cache: a cached re-run skips the same items, an error run still stops
     again = run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record
-    assert (
-        again.engine["encode"]["gallery"]["cache"] == "hit"
-        and again.engine["skipped"] == record.engine["skipped"]
-    )
+    assert again.engine.encode["gallery"]["cache"] == "hit" and again.engine.skipped == record.engine.skipped
     assert again.metrics == record.metrics
     options.on_bad_image = "error"
     with pytest.raises(DataError, match="recorded in the embedding cache"):

@@ -24,7 +24,7 @@ def _options(tiny_world: Path, tmp_path: Path, **changes) -> RunOptions:
 
 def test_cached_rerun_same_metrics_and_no_timing(tiny_world: Path, tmp_path: Path) -> None:
     first = run_protocol("single", "hsv-hist", _options(tiny_world, tmp_path), legs=["market1501"])[0].record
-    assert first.engine["encode"]["gallery"]["cache"] == "miss"
+    assert first.engine.encode["gallery"]["cache"] == "miss"
     assert first.timings_s["encode_gallery"] > 0
     assert first.timings_s["encode_gallery_compute"] >= 0 and first.timings_s["encode_gallery_data_wait"] >= 0
     second = run_protocol(
@@ -32,7 +32,7 @@ def test_cached_rerun_same_metrics_and_no_timing(tiny_world: Path, tmp_path: Pat
     )[0].record
     assert second.metrics == first.metrics and second.cmc == first.cmc
     for role in ("query", "gallery"):
-        assert second.engine["encode"][role]["cache"] == "hit"
+        assert second.engine.encode[role]["cache"] == "hit"
         assert second.timings_s[f"encode_{role}"] is None
         assert second.timings_s[f"encode_{role}_compute"] is None
         assert any(n.startswith(f"encode_{role}: embeddings read from the cache") for n in second.notes)
@@ -42,9 +42,9 @@ def test_cached_rerun_same_metrics_and_no_timing(tiny_world: Path, tmp_path: Pat
 def test_no_cache_writes_nothing(tiny_world: Path, tmp_path: Path) -> None:
     options = _options(tiny_world, tmp_path, no_cache=True, profile=True)
     record = run_protocol("single", "hsv-hist", options, legs=["market1501"])[0].record
-    assert record.engine["encode"]["query"]["cache"] == "disabled"
-    assert record.cost["params"]["total"] == 0 and record.cost["input_size"] == [128, 64]
-    assert record.engine["settings"]["cache"] is None
+    assert record.engine.encode["query"]["cache"] == "disabled"
+    assert record.cost.params["total"] == 0 and record.cost.input_size == [128, 64]
+    assert record.engine.settings["cache"] is None
     assert not (tmp_path / "cache").exists()
 
 
@@ -149,7 +149,7 @@ def test_bad_option_values_fail_before_work(cli, tiny_world: Path, tmp_path: Pat
     assert not (tmp_path / "c").exists()
     result = cli.invoke(app, [*args, "--flip", "--cache-chunk-rows", "16"])
     assert result.exit_code == 0, result.output
-    record = (tmp_path / "o" / "hsv-hist" / "single" / "market1501.json").read_text()
+    record = (tmp_path / "o" / "hsv-hist" / "single" / "market1501+flip.json").read_text()  # its own identity
     assert '"tta": "flip"' in record
 
 

@@ -182,8 +182,8 @@ def test_docs_example_timm_bnneck_runs_through_harness_run(tiny_world: Path, tmp
         checkpoint.resolve()
     )
     assert record.method.load_report["loaded"] == len(model.state_dict())
-    assert record.engine["encode"]["gallery"]["cache"] != "hit"
+    assert record.engine.encode["gallery"]["cache"] != "hit"
     again = _run([*args, "--format", "json"], env)
     assert again.returncode == 0, again.stderr
     rerun = read_record(Path(json.loads(again.stdout.splitlines()[0])["path"]))
-    assert rerun.engine["encode"]["gallery"]["cache"] == "hit" and rerun.metrics == record.metrics
+    assert rerun.engine.encode["gallery"]["cache"] == "hit" and rerun.metrics == record.metrics

@@ -68,4 +68,4 @@ def test_other_ranks_encode_then_return_before_scoring(
     assert not (tmp_path / "out").exists()
     main = EngineSession.open(options.engine_settings(), DistContext())
     (outcome,) = run_leg(spec, spec.leg(leg), method, None, options, {}, lambda d, n: lambda k: None, main)
-    assert {block["cache"] for block in outcome.record.engine["encode"].values()} == {"hit"}
+    assert {block["cache"] for block in outcome.record.engine.encode.values()} == {"hit"}

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.results.io import write_record
-from harness.results.schema import Counts, MethodInfo, ProtocolInfo, Provenance, ResultRecord
+from harness.results.schema import (
+    Counts,
+    MethodInfo,
+    ProtocolInfo,
+    Provenance,
+    RerankSettings,
+    ResultRecord,
+    Settings,
+    TextMaskSettings,
+)
 
 
 def make_record(
@@ -17,12 +26,14 @@ def make_record(
     train: list[str] | None = None,
     metrics: dict[str, float] | None = None,
     rerank: bool = False,
+    mask_ratio: float | None = None,
     test_extra: dict | None = None,
     reportable: bool = True,
     synthetic: bool = False,
     cmc: list[float] | None = None,
 ) -> ResultRecord:
-    """A record of ``method`` on ``protocol``/``leg`` (metric values are fractions)."""
+    """A record of ``method`` on ``protocol``/``leg`` (metric values are fractions); ``rerank`` and
+    ``mask_ratio`` fill the record's settings."""
     return ResultRecord(
         protocol=ProtocolInfo(
             name=protocol,
@@ -33,6 +44,10 @@ def make_record(
             evaluation={"rerank": rerank},
         ),
         method=MethodInfo(name=method, weights="checkpoint" if reportable else "random-init"),
+        settings=Settings(
+            rerank=RerankSettings() if rerank else None,
+            text_mask=None if mask_ratio is None else TextMaskSettings(ratio=mask_ratio),
+        ),
         metrics=metrics or {"R1": 0.5, "mAP": 0.4},
         cmc=cmc or [0.5, 0.6, 0.7, 0.8, 0.9],
         counts=Counts(n_query=10, n_gallery=20, n_valid_query=10),

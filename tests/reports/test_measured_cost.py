@@ -14,7 +14,7 @@ from harness.runner import RunOptions, run_protocol
 def test_profiled_text_record_gives_params_flops_and_test_set_time(tiny_world: Path, tmp_path: Path) -> None:
     options = RunOptions(data_root=tiny_world, out_dir=tmp_path / "out", device="cpu", profile=True)
     [outcome] = run_protocol("t2i", "attr-match", options, legs=["cuhk-pedes"])
-    cost = outcome.record.cost
+    cost = outcome.record.cost.model_dump()
     [measured] = load_measured(tmp_path / "out")
     profile = measured.profile
     assert profile["params"] == cost["params"]["total"]

@@ -57,7 +57,12 @@ def test_textmask_reported_measured_and_csv(cli, tmp_path):
         tmp_path / "res",
         [
             make_record(
-                "mine", "textmask", f"cuhk-pedes-mask{r}", target="cuhk-pedes", metrics={"R1": r, "mAP": r}
+                "mine",
+                "textmask",
+                "cuhk-pedes",
+                target="cuhk-pedes",
+                metrics={"R1": r, "mAP": r},
+                mask_ratio=r,
             )
             for r in (0.1, 0.3, 0.5)
         ],

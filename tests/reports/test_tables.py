@@ -159,9 +159,10 @@ def test_measured_columns_for_method_column_tables(tmp_path):
         make_record(
             "mine",
             "textmask",
-            f"cuhk-pedes-mask{r}",
+            "cuhk-pedes",
             target="cuhk-pedes",
             metrics={"R1": 0.7 - r, "mAP": 0.6},
+            mask_ratio=r,
         )
         for r in (0.1, 0.3)
     ]

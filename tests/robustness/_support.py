@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -49,5 +48,13 @@ def assert_user_error(result: Result, *fragments: str) -> str:
 
 
 def record(out: Path, method: str, protocol: str, leg: str) -> dict:
-    """The result record ``harness run`` wrote for one leg."""
-    return json.loads((out / method / protocol / f"{leg}.json").read_text())
+    """The result record ``harness run`` wrote for one leg (read through the validating reader)."""
+    from harness.results import read_records
+
+    hits = [
+        f.record
+        for f in read_records(out)
+        if (f.key.method_dir, f.key.protocol, f.key.leg) == (method, protocol, leg)
+    ]
+    assert len(hits) == 1, f"{len(hits)} records of {method}/{protocol}/{leg} under {out}"
+    return hits[0].model_dump(mode="json")

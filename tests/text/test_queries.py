@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness.data.manifest import Item, Manifest
-from harness.text.queries import caption_queries, format_ratio
+from harness.results.identity import format_ratio
+from harness.text.queries import caption_queries
 
 
 def test_each_caption_is_one_query_with_its_image_pid() -> None:

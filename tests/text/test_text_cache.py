@@ -75,17 +75,17 @@ def test_textmask_records_the_family_token_or_the_fallback(
             data_root=tiny_world, out_dir=tmp_path / "out", device="cpu", random_init=True, batch_size=1024
         )
         outcomes = run_protocol("textmask", name, options, legs=["rstpreid"])
-        records[name] = {o.record.protocol.leg: o.record for o in outcomes}
-    irra = records["tiny-irra"]["rstpreid@mask0.3"]
-    assert irra.protocol.test["text_mask"]["token"] == "jekyll"
-    assert irra.protocol.test["text_mask"]["token_id"] == 49405
-    assert irra.protocol.test["text_mask"]["token_source"] == "model"
+        records[name] = {o.record.settings.text_mask.ratio: o.record for o in outcomes}
+    irra = records["tiny-irra"][0.3]
+    assert irra.settings.text_mask.token == "jekyll"
+    assert irra.settings.text_mask.token_id == 49405
+    assert irra.settings.text_mask.token_source == "model"
     assert any("single id 49405" in n for n in irra.notes)
-    clip = records["tiny-clip"]["rstpreid@mask0.3"]
-    assert clip.protocol.test["text_mask"]["token"] == "[MASK]"
-    assert clip.protocol.test["text_mask"]["token_source"] == "default"
+    clip = records["tiny-clip"][0.3]
+    assert clip.settings.text_mask.token == "[MASK]"
+    assert clip.settings.text_mask.token_source == "default"
     assert any("defines no mask token; masked words became '[MASK]'" in n for n in clip.notes)
     # two methods, same captions: never one entry
-    assert set(irra.engine["encode"]["query"]["keys"]).isdisjoint(clip.engine["encode"]["query"]["keys"])
-    zero = [records[n]["rstpreid@mask0.0"].engine["encode"]["query"]["keys"][0] for n in records]
+    assert set(irra.engine.encode["query"]["keys"]).isdisjoint(clip.engine.encode["query"]["keys"])
+    zero = [records[n][0.0].engine.encode["query"]["keys"][0] for n in records]
     assert zero[0] != zero[1]

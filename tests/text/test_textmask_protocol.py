@@ -10,12 +10,19 @@ import pytest
 from harness.cli.app import app
 from harness.errors import ConfigError
 from harness.protocols import get_protocol
+from harness.results.identity import format_ratio, record_key
 from harness.results.io import read_record
 from harness.runner import RunOptions, run_protocol
-from harness.text.queries import format_ratio
 from harness.text.report import read_records, textmask_frame
 
 DATASETS = ("cuhk-pedes", "icfg-pedes", "rstpreid")
+
+
+def label(record) -> str:
+    """``<leg>+mask<ratio>`` for a text-mask record (its identity), else the leg."""
+    return record_key(record).leg_label
+
+
 RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
@@ -42,15 +49,15 @@ def test_t2i_gives_real_numbers(runs) -> None:
         assert 0.5 < record.metrics["R1"] <= 1.0  # chance is 1/16 on the tiny world
         assert record.conventions["junk"] == "none" and record.conventions["denominator"] == "all"
         assert "each caption is one query" in record.conventions["multi_caption"]
-        assert "text_mask" not in record.protocol.test
+        assert record.settings.text_mask is None
         assert read_record(outcome.path).metrics == record.metrics
 
 
 def test_textmask_records_one_per_ratio_with_mean_and_std(runs) -> None:
-    records = {o.record.protocol.leg: o.record for o in runs["textmask"]}
-    assert sorted(records) == sorted(f"{d}@mask{r}" for d in DATASETS for r in RATIOS)
-    masked = records["cuhk-pedes@mask0.3"]
-    assert masked.protocol.test["text_mask"] == {
+    records = {label(o.record): o.record for o in runs["textmask"]}
+    assert sorted(records) == sorted(f"{d}+mask{r}" for d in DATASETS for r in RATIOS)
+    masked = records["cuhk-pedes+mask0.3"]
+    assert masked.settings.text_mask.model_dump() == {
         "ratio": 0.3,
         "strategy": "mask",
         "token": "[MASK]",
@@ -62,15 +69,15 @@ def test_textmask_records_one_per_ratio_with_mean_and_std(runs) -> None:
     }
     assert set(masked.metrics_std) == set(masked.metrics)
     assert any(v > 0 for v in masked.metrics_std.values())
-    assert records["cuhk-pedes@mask0.0"].protocol.test["text_mask"]["repeats"] == 1
+    assert records["cuhk-pedes+mask0.0"].settings.text_mask.repeats == 1
 
 
 def test_ratio_zero_equals_the_unmasked_run_exactly(runs) -> None:
     unmasked = {o.record.protocol.leg: o.record for o in runs["t2i"]}
-    masked = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    masked = {label(o.record): o.record for o in runs["textmask"]}
     for dataset in DATASETS:
-        assert masked[f"{dataset}@mask0.0"].metrics == unmasked[dataset].metrics
-        assert masked[f"{dataset}@mask0.0"].cmc == unmasked[dataset].cmc
+        assert masked[f"{dataset}+mask0.0"].metrics == unmasked[dataset].metrics
+        assert masked[f"{dataset}+mask0.0"].cmc == unmasked[dataset].cmc
 
 
 def test_r1_drops_as_the_mask_ratio_grows(runs) -> None:
@@ -90,12 +97,12 @@ def test_masking_is_the_same_on_a_rerun(runs, tiny_world: Path, tmp_path: Path) 
         RunOptions(data_root=tiny_world, out_dir=tmp_path, cache_dir=tmp_path / "fresh"),
         legs=["icfg-pedes"],
     )
-    first = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    first = {label(o.record): o.record for o in runs["textmask"]}
     for outcome in again:
         record = outcome.record
-        assert record.engine["encode"]["query"]["cache"] == "miss"
+        assert record.engine.encode["query"]["cache"] == "miss"
         assert record.timings_s["encode_text"] is not None and record.timings_s["encode_text"] > 0
-        assert record.metrics == first[record.protocol.leg].metrics
+        assert record.metrics == first[label(record)].metrics
 
 
 def test_second_run_is_served_from_the_cache(runs, tiny_world: Path, tmp_path: Path) -> None:
@@ -105,37 +112,37 @@ def test_second_run_is_served_from_the_cache(runs, tiny_world: Path, tmp_path: P
         RunOptions(data_root=tiny_world, out_dir=tmp_path, cache_dir=runs["cache"]),
         legs=["rstpreid"],
     )
-    first = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    first = {label(o.record): o.record for o in runs["textmask"]}
     assert len(again) == len(RATIOS)
     for outcome in again:
-        record, before = outcome.record, first[outcome.record.protocol.leg]
+        record, before = outcome.record, first[label(outcome.record)]
         assert record.metrics == before.metrics and record.metrics_std == before.metrics_std
         assert record.cmc == before.cmc
-        assert record.engine["encode"]["gallery"]["cache"] == "hit"
-        assert record.engine["encode"]["query"]["cache"] == "hit"
-        assert record.engine["encode"]["query"]["keys"] == before.engine["encode"]["query"]["keys"]
+        assert record.engine.encode["gallery"]["cache"] == "hit"
+        assert record.engine.encode["query"]["cache"] == "hit"
+        assert record.engine.encode["query"]["keys"] == before.engine.encode["query"]["keys"]
         for phase in ("encode_gallery", "encode_gallery_data_wait", "encode_gallery_compute", "encode_text"):
             assert record.timings_s[phase] is None, phase
         assert any("encode_gallery: embeddings read from the cache" in n for n in record.notes)
         assert any(
             "caption encodings read from the cache" in n and "timing not measured" in n for n in record.notes
         )
-        assert before.timings_s["encode_text"] is not None or before.protocol.leg.endswith("@mask0.0")
+        assert before.timings_s["encode_text"] is not None or label(before).endswith("+mask0.0")
 
 
 def test_ratio_zero_shares_the_unmasked_t2i_query_embeddings(runs) -> None:
     """Same items and captions, same method, role query, no mask fields: one cache entry."""
     t2i = {o.record.protocol.leg: o.record for o in runs["t2i"]}
-    masked = {o.record.protocol.leg: o.record for o in runs["textmask"]}
+    masked = {label(o.record): o.record for o in runs["textmask"]}
     for dataset in DATASETS:
-        zero = masked[f"{dataset}@mask0.0"].engine["encode"]
-        assert zero["query"]["keys"] == t2i[dataset].engine["encode"]["query"]["keys"]
+        zero = masked[f"{dataset}+mask0.0"].engine.encode
+        assert zero["query"]["keys"] == t2i[dataset].engine.encode["query"]["keys"]
         assert zero["query"]["cache"] == "hit" and zero["gallery"]["cache"] == "hit"  # t2i ran first
-        assert masked[f"{dataset}@mask0.0"].timings_s["encode_text"] is None
+        assert masked[f"{dataset}+mask0.0"].timings_s["encode_text"] is None
         keys = {
             k
             for r in (0.1, 0.2, 0.3, 0.4, 0.5)
-            for k in masked[f"{dataset}@mask{r}"].engine["encode"]["query"]["keys"]
+            for k in masked[f"{dataset}+mask{r}"].engine.encode["query"]["keys"]
         }
         assert len(keys) == 15 and zero["query"]["keys"][0] not in keys  # 5 ratios x 3 repeats
 
@@ -150,9 +157,7 @@ def test_t2i_cross_pairs_every_source_with_every_other_target(tiny_world: Path, 
     )
     assert [o.record.protocol.leg for o in outcomes] == legs
     record = outcomes[0].record
-    assert (
-        record.protocol.train[0]["dataset"] == "cuhk-pedes" and record.protocol.test["dataset"] == "rstpreid"
-    )
+    assert record.protocol.train[0].dataset == "cuhk-pedes" and record.protocol.test.dataset == "rstpreid"
     # a weights-free method gives the same embeddings whatever the source: same numbers on one target
     assert outcomes[0].record.metrics == outcomes[1].record.metrics
 
@@ -232,12 +237,13 @@ def test_report_table_dgcmia_t2_shows_measured_textmask_columns(cli, runs) -> No
 def test_reports_read_the_ratio_from_the_text_mask_block(runs) -> None:
     from harness.reports.measured import mask_ratio_of
 
-    record = next(o.record for o in runs["textmask"] if o.record.protocol.leg == "rstpreid@mask0.4")
+    record = next(o.record for o in runs["textmask"] if label(o.record) == "rstpreid+mask0.4")
     renamed = record.model_copy(
         update={"protocol": record.protocol.model_copy(update={"leg": "rstpreid-v2"})}
     )
+    assert record.protocol.leg == "rstpreid"  # the leg is the protocol's; the ratio is a setting
     assert mask_ratio_of(record) == 0.4
-    assert mask_ratio_of(renamed) == 0.4  # the record's own block wins over the digits of a leg name
+    assert mask_ratio_of(renamed) == 0.4  # the typed settings block, never digits of a leg name
 
 
 def test_run_profile_fills_the_cost_block_of_text_records(
@@ -253,5 +259,8 @@ def test_run_profile_fills_the_cost_block_of_text_records(
     )
     options = RunOptions(data_root=tiny_world, out_dir=tmp_path, device="cpu", profile=True)
     (outcome,) = run_protocol("t2i", "attr-match", options, legs=["rstpreid"])
-    assert seen == ["attr-match"] and outcome.record.cost == {"method": "attr-match", "gflops": 1.5}
+    assert seen == ["attr-match"] and outcome.record.cost.model_dump(exclude_none=True) == {
+        "method": "attr-match",
+        "gflops": 1.5,
+    }
     assert read_record(outcome.path).cost == outcome.record.cost

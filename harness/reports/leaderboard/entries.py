@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.metrics.registry import metric_info, metric_names
 from harness.reported import load_reported, paper_info, table_meta
 from harness.reported.schema import split_sets
 from harness.reports.measured import Measured, from_record
-from harness.results.io import iter_record_paths, read_record
+from harness.results.io import read_records
 from harness.results.schema import ResultRecord
 
-METRIC_COLUMNS = ("R1", "R5", "R10", "mAP", "mINP")
 LEADERBOARD_KINDS = frozenset({"comparison", "robustness", "complexity"})
 
 
@@ -46,13 +46,13 @@ class Entry:
         if metric in self.texts:
             return self.texts[metric]
         value = self.metrics.get(metric)
-        return "" if value is None else f"{value:.2f}"
+        return "" if value is None else metric_info(metric).format(value, display=True)
 
 
 def reported_entries() -> list[Entry]:
     """Entries for every reported line of a comparison/robustness/complexity table (Average excluded)."""
     df = load_reported()
-    df = df[(df["status"] == "reported") & df["metric"].isin(METRIC_COLUMNS) & (df["target"] != "average")]
+    df = df[(df["status"] == "reported") & df["metric"].isin(metric_names()) & (df["target"] != "average")]
     entries: dict[tuple, Entry] = {}
     for rec in df.itertuples(index=False):
         meta = table_meta(rec.paper, rec.table)
@@ -106,29 +106,28 @@ def measured_entry(record: ResultRecord, measured: Measured, record_path: str) -
         train=tuple(sorted(measured.train)),
         target=measured.target,
         setting=_setting(measured),
-        metrics={k: v for k, v in measured.metrics.items() if k in METRIC_COLUMNS},
+        metrics={k: v for k, v in measured.metrics.items() if k in metric_names()},
         reference=record_path,
         detail=_provenance(record),
         reportable=not measured.nonreportable,
         why_not=measured.why_not_reportable if measured.nonreportable else "",
         record_path=record_path,
-        extra={"leg": measured.leg},
+        extra={"leg": measured.key.leg_label if measured.key else measured.leg},
     )
 
 
 def _setting(m: Measured) -> str:
-    if m.mask_ratio is not None:
+    """The reported tables' setting name where one applies, else the record's settings slug."""
+    if m.mask_ratio is not None and len(m.setting_parts) == 1:
         return f"mask_ratio={m.mask_ratio:g}"
-    return "re-ranking" if m.rerank else ""
+    if m.rerank and len(m.setting_parts) == 1:
+        return "re-ranking"
+    return "+".join(m.setting_parts)
 
 
 def load_records(results_dir: Path) -> list[tuple[Path, ResultRecord, Measured]]:
-    """``(path, record, flattened)`` for every record under ``results_dir``."""
-    out = []
-    for path in iter_record_paths(results_dir):
-        record = read_record(path)
-        out.append((path, record, from_record(record, path)))
-    return out
+    """``(path, record, flattened)`` for every record under ``results_dir`` (the validating reader)."""
+    return [(f.path, f.record, from_record(f.record, f.path)) for f in read_records(Path(results_dir))]
 
 
 def leaderboard_entries(measured: list[Entry] | None = None) -> dict[str, list[Entry]]:

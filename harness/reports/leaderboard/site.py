@@ -6,16 +6,17 @@ import html
 import shutil
 from pathlib import Path
 
-from harness.reported import DATASETS, PROTOCOLS
 from harness.atomic import write_text_atomic
+from harness.metrics.registry import metric_names
+from harness.reported import DATASETS, PROTOCOLS
 from harness.reports.leaderboard.assets import CSS, JS
 from harness.reports.leaderboard.entries import (
-    METRIC_COLUMNS,
     Entry,
     leaderboard_entries,
     load_records,
     measured_entry,
 )
+from harness.results.io import COPIES_MARKER
 
 NONREPORTABLE = "†"
 
@@ -25,7 +26,7 @@ def _order(entries: list[Entry]) -> list[Entry]:
 
 
 def _metrics(entries: list[Entry]) -> list[str]:
-    return [m for m in METRIC_COLUMNS if any(m in e.metrics for e in entries)]
+    return [m for m in metric_names() if any(m in e.metrics for e in entries)]
 
 
 def _train(entry: Entry) -> str:
@@ -169,6 +170,9 @@ def build_leaderboard(
         records_dir = out_dir / "records"
         if records_dir.exists():
             shutil.rmtree(records_dir)
+        write_text_atomic(
+            records_dir / COPIES_MARKER, "copies of result records: harness readers skip this folder\n"
+        )
         for path, record, flat in load_records(Path(results_dir)):
             if flat.nonreportable and not allow_nonreportable:
                 skipped += 1
