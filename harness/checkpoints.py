@@ -178,6 +178,35 @@ def read_checkpoint(path: str | os.PathLike[str], *, trust: bool = False) -> dic
     return unwrap_state_dict(raw, source=str(p))
 
 
+def read_checkpoint_shapes(
+    path: str | os.PathLike[str], *, trust: bool = False
+) -> dict[str, tuple[int, ...]]:
+    """``{key: shape}`` of a checkpoint's (unwrapped) state dict, reading as little data as the
+    format allows: the safetensors header, or a memory-mapped ``torch.load`` of a zip checkpoint.
+    Other files are read in full through :func:`read_checkpoint`. Errors as in ``read_checkpoint``."""
+    p = Path(path)
+    if p.is_file() and p.stat().st_size > 0 and p.name.endswith(".safetensors"):
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(p), framework="pt") as handle:
+                return {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}  # noqa: SIM118
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise CheckpointError(
+                f"checkpoint {p} could not be read as safetensors; it is truncated or corrupt ({exc})"
+            ) from exc
+    if p.is_file() and zipfile.is_zipfile(p) and not _is_torchscript_archive(p):
+        import torch
+
+        try:
+            raw = torch.load(p, map_location="cpu", weights_only=not trust, mmap=True)
+        except Exception:  # anything unusual: the full reader gives the precise error
+            raw = None
+        if raw is not None:
+            return {k: tuple(v.shape) for k, v in unwrap_state_dict(raw, source=str(p)).items()}
+    return {k: tuple(v.shape) for k, v in read_checkpoint(p, trust=trust).items()}
+
+
 def write_state_dict(path: str | os.PathLike[str], state_dict: Mapping[str, torch.Tensor]) -> Path:
     """Write ``state_dict`` atomically (:mod:`harness.atomic`); safetensors by file suffix."""
     import torch

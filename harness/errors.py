@@ -39,3 +39,24 @@ class MetricError(HarnessError):
 
 class ResultError(HarnessError):
     """A result record is missing, malformed, or of an unknown schema version."""
+
+
+class UnsafePathError(HarnessError):
+    """A name cannot become a file name, or a path leads outside the folder it must stay in."""
+
+
+class WriteError(HarnessError, OSError):
+    """A file could not be written (disk full, read-only file system, no permission).
+
+    Raised by :mod:`harness.atomic`; the message says which file, why, what was kept and how to
+    resume. It is also an :class:`OSError` (with ``errno`` and ``filename``) so code that handled a
+    failed write before still does.
+    """
+
+    def __init__(self, message: str, *, errno: int | None = None, filename: str | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -1,4 +1,7 @@
-"""Optional dependencies: import one, or fail with a one-line error naming the extra to install."""
+"""Optional dependencies: import one, or fail with a one-line error naming the extra to install.
+
+(MATLAB files have their own reader with the same kind of message: :mod:`harness.data.matfile`.)
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from types import ModuleType
 
 from harness.errors import ConfigError
 
-EXTRAS = {"pyarrow": "parquet", "scipy": "mat"}
+EXTRAS = {"pyarrow": "parquet"}
 """Import name -> the ``pyproject.toml`` extra that installs it."""
 
 

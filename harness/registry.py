@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Generic, TypeVar
 
-from harness.errors import RegistryError
+from harness.errors import HarnessError, RegistryError
 
 T = TypeVar("T")
 
@@ -39,6 +40,28 @@ def suggest(name: str, choices: list[str]) -> str:
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+def claim_names(
+    sources: dict[str, Path],
+    path: Path,
+    name: str,
+    aliases: Iterable[str],
+    *,
+    kind: str,
+    error: type[RegistryError] | type[HarnessError] = RegistryError,
+) -> None:
+    """Record that ``path`` defines ``name`` and ``aliases`` (normalised as registries do); a name
+    or alias another file already defined raises ``error``, one line naming both files."""
+    for label, value in (("name", name), *(("alias", a) for a in aliases)):
+        key = Registry._normalise(value)
+        other = sources.get(key)
+        if other is not None and Path(other).resolve() != Path(path).resolve():
+            raise error(
+                f"{path}: {kind} {label} {value!r} is already defined by {other}; "
+                f"rename one of them (a {kind} name or alias may be defined once)"
+            )
+        sources.setdefault(key, path)
 
 
 class Registry(Generic[T]):
@@ -159,4 +182,9 @@ class Registry(Generic[T]):
     def _describe(target: object) -> str:
         if isinstance(target, str):
             return target
-        return f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', repr(target))}"
+        source = getattr(target, "source_dir", None) or getattr(target, "source", None)
+        if source:
+            return str(source)
+        name = getattr(target, "__qualname__", type(target).__name__)
+        text = f"{getattr(target, '__module__', '?')}:{name}"
+        return text if len(text) <= 100 else text[:97] + "..."

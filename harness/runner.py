@@ -87,8 +87,16 @@ def run_leg(
     engine: EngineSession,
 ) -> list[LegOutcome]:
     """One leg: open -> read -> encode (every rank) -> score -> one record per query variant (rank 0)."""
+    from harness.methods.convention import apply_convention, record_entries
+    from harness.methods.registry import get_card
+
     source = query_source(protocol, leg)
-    evaluation = protocol.evaluation_for(leg)
+    # scored with the method's own distance / normalisation (its card), or the protocol's under
+    # --convention common; the record keeps the protocol's evaluation and states the one used
+    protocol_evaluation = protocol.evaluation_for(leg)
+    evaluation, convention = apply_convention(
+        get_card(method_name), protocol_evaluation, protocol.name, options.convention
+    )
     where = f"protocol {protocol.name!r} leg {leg.name!r}"
     try:
         source.scorer.check(evaluation)
@@ -138,10 +146,11 @@ def run_leg(
         phases.load_method_timing(method, eager_load_s, variant_notes)
         agg = phases.aggregate(scores)
         parts = source.record_parts(data, pool, variant, agg, method.name)
+        parts.conventions.update(record_entries(convention, method))
         record = phases.build_record(
             protocol,
             leg,
-            evaluation,
+            protocol_evaluation,
             method,
             read,
             agg,

@@ -34,6 +34,15 @@ def parse_weights_options(values: list[str] | None, legs: list[str]) -> dict[str
     return mapping
 
 
+def refuse_weights_for_weights_free(card: MethodCard, given: bool) -> None:
+    """A checkpoint option given to a weights-free method is an error, not silently ignored."""
+    if card.weights_free and given:
+        raise ConfigError(
+            f"method {card.name!r} is weights-free (it loads no checkpoint), so --weights/--weights-dir "
+            "would be ignored; drop the option, or choose a method that takes a checkpoint"
+        )
+
+
 def resolve_weights(
     card: MethodCard,
     legs: list[str],
@@ -47,6 +56,7 @@ def resolve_weights(
     Precedence: ``--weights``, then ``--weights-dir`` with the card's file name, then
     ``--random-init``, then the card's library weights (``pretrained:``, downloaded).
     """
+    refuse_weights_for_weights_free(card, bool(weights) or weights_dir is not None)
     explicit = parse_weights_options(weights, legs)
     resolved: dict[str, Path | None] = {}
     problems: list[str] = []

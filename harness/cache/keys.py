@@ -60,7 +60,7 @@ def items_digest(paths: Sequence[str], camids: Sequence[int], mode: ItemMode = "
         raise ValueError(f"item mode must be 'stat' or 'content', got {mode!r}")
     digest = hashlib.sha256(f"{mode}\n".encode())
     for path, camid in zip(paths, camids, strict=True):
-        digest.update(item_fingerprint(path, int(camid), mode).encode())
+        digest.update(item_fingerprint(path, int(camid), mode).encode("utf-8", "surrogateescape"))
         digest.update(b"\n")
     return digest.hexdigest()
 

@@ -80,9 +80,11 @@ def list_entries(store: EmbeddingStore) -> list[EntryInfo]:
 
 def verify_entry(entry: CacheEntry) -> list[str]:
     """Problems of one entry (empty when every chunk is present and checks out); deletes nothing."""
-    meta = entry.read_meta()
+    if entry.path.is_symlink():
+        return ["the entry is a symbolic link, not a folder of the cache (prune removes the link)"]
+    meta, problem = entry.read_meta_checked()
     if meta is None:
-        return ["sidecar meta.json missing or unreadable"]
+        return [f"sidecar {problem} (the next run that needs this entry resets it)"]
     problems = []
     for index in range(len(entry.ranges(meta))):
         problem = entry.check_chunk(meta, index)

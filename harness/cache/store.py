@@ -81,16 +81,31 @@ class CacheEntry:
         """A cross-process :class:`filelock.FileLock` on this entry's writers."""
         from filelock import FileLock
 
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_dir()):
+            _remove_quietly(self.path)  # a stray file or link where the entry's folder belongs
         self.path.mkdir(parents=True, exist_ok=True)
+        if _not_a_file(self.path / "entry.lock"):
+            _remove_quietly(self.path / "entry.lock")
         return FileLock(str(self.path / "entry.lock"), timeout=timeout)
 
     def read_meta(self) -> dict[str, Any] | None:
-        """The sidecar, or None when absent or unreadable."""
+        """The sidecar, or None when absent, unreadable or not valid (see :func:`sidecar_problem`)."""
+        meta, problem = self.read_meta_checked()
+        return meta if problem is None else None
+
+    def read_meta_checked(self) -> tuple[dict[str, Any] | None, str | None]:
+        """``(sidecar, None)`` when valid, else ``(None, what is wrong)``."""
+        path = self.meta_path
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            return None, "meta.json is not a regular file"
         try:
-            meta = json.loads(self.meta_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return None
-        return meta if isinstance(meta, dict) and meta.get("key") == self.digest else None
+            meta = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None, "meta.json is missing"
+        except (OSError, ValueError, RecursionError) as exc:  # JSON and UTF-8 errors are ValueErrors
+            return None, f"meta.json is unreadable ({type(exc).__name__}: {exc})"
+        problem = sidecar_problem(meta, self.digest)
+        return (meta, None) if problem is None else (None, f"meta.json is invalid: {problem}")
 
     # -- creation -------------------------------------------------------------------------------
     def open(self, key: EmbeddingKey, *, chunk_rows: int, describe: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +149,10 @@ class CacheEntry:
     def read_chunk(self, meta: dict[str, Any], index: int, *, delete_bad: bool = True) -> Chunk | None:
         """Chunk ``index`` if present and valid; a corrupted file is deleted (if ``delete_bad``)."""
         path = self.chunk_path(index)
+        if _not_a_file(path):
+            if delete_bad:
+                _remove_quietly(path)
+            return None
         if not path.is_file():
             return None
         chunk, problem = self._load(meta, index, path)
@@ -144,6 +163,8 @@ class CacheEntry:
     def check_chunk(self, meta: dict[str, Any], index: int) -> str | None:
         """None when chunk ``index`` is present and valid, else what is wrong (nothing is deleted)."""
         path = self.chunk_path(index)
+        if _not_a_file(path):
+            return "not a regular file (a folder or a link where a chunk belongs)"
         if not path.is_file():
             return "missing"
         return self._load(meta, index, path)[1]
@@ -216,6 +237,71 @@ class CacheEntry:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
 
+def _not_a_file(path: Path) -> bool:
+    """Something other than a regular file (a folder, a link, a FIFO) sits at ``path``."""
+    return path.is_symlink() or (path.exists() and not path.is_file())
+
+
+def _remove_quietly(path: Path) -> None:
+    """Remove ``path`` itself: a link is unlinked (its target untouched), a real folder deleted."""
+    with contextlib.suppress(FileNotFoundError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def sidecar_problem(meta: Any, digest: str) -> str | None:
+    """Why ``meta`` is not a valid sidecar of the entry ``digest``, or None.
+
+    Schema: ``format`` (the cache format), ``key`` (= ``digest``), ``key_fields`` (an object whose
+    canonical JSON hashes to ``digest``, so the fields in clear are the ones hashed), ``n_items``
+    (= ``key_fields.n_items``, >= 0), ``chunk_rows`` (>= 1), ``n_chunks`` (= ceil(n_items /
+    chunk_rows)), ``dim`` (null or >= 1; not null when ``complete``), ``complete`` (bool),
+    ``created_utc``/``updated_utc`` (strings), ``describe`` (an object).
+    """
+    from harness.cache.keys import canonical_json
+
+    if not isinstance(meta, dict):
+        return f"expected a JSON object, found {type(meta).__name__}"
+    if meta.get("format") != CACHE_FORMAT_VERSION:
+        return f"format is {meta.get('format')!r}, expected {CACHE_FORMAT_VERSION}"
+    if meta.get("key") != digest:
+        return f"key is {str(meta.get('key'))[:16]!r}..., not this entry's {digest[:16]}..."
+    fields = meta.get("key_fields")
+    if not isinstance(fields, dict):
+        return f"key_fields must be an object, found {type(fields).__name__}"
+    try:
+        hashed = hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+    except (TypeError, ValueError) as exc:
+        return f"key_fields cannot be hashed ({exc})"
+    if hashed != digest:
+        return "key_fields do not hash to the entry's key (edited or from another entry)"
+    n_items, rows, n_chunks, dim = (meta.get(k) for k in ("n_items", "chunk_rows", "n_chunks", "dim"))
+    if not _is_int(n_items) or n_items < 0 or n_items != fields.get("n_items"):
+        return f"n_items is {n_items!r}, expected the key's {fields.get('n_items')!r}"
+    if not _is_int(rows) or rows < 1:
+        return f"chunk_rows is {rows!r}, expected an integer >= 1"
+    if not _is_int(n_chunks) or n_chunks != _n_chunks(n_items, rows):
+        return f"n_chunks is {n_chunks!r}, expected {_n_chunks(n_items, rows)} for {n_items} rows"
+    if not isinstance(meta.get("complete"), bool):
+        return f"complete is {meta.get('complete')!r}, expected true or false"
+    if dim is not None and (not _is_int(dim) or dim < 1):
+        return f"dim is {dim!r}, expected null or an integer >= 1"
+    if meta["complete"] and dim is None:
+        return "complete is true but dim is null"
+    for name in ("created_utc", "updated_utc"):
+        if not isinstance(meta.get(name), str):
+            return f"{name} must be a string"
+    if not isinstance(meta.get("describe"), dict):
+        return "describe must be an object"
+    return None
+
+
 def _n_chunks(n_items: int, chunk_rows: int) -> int:
     return (n_items + chunk_rows - 1) // chunk_rows
 
@@ -244,9 +330,9 @@ class EmbeddingStore:
         if not self.base.is_dir():
             return
         for shard in sorted(self.base.iterdir()):
-            if shard.is_dir():
+            if shard.is_dir() and not shard.is_symlink():
                 for path in sorted(shard.iterdir()):
-                    if path.is_dir():
+                    if path.is_dir() or path.is_symlink():
                         yield CacheEntry(path, path.name)
 
     def stale_temp_files(self, older_than_s: float = 3600.0) -> list[Path]:
@@ -254,15 +340,16 @@ class EmbeddingStore:
         if not self.base.is_dir():
             return []
         cutoff = time.time() - older_than_s
-        return [p for p in self.base.rglob(f".*{TMP_SUFFIX}") if p.stat().st_mtime < cutoff]
+        return [p for p in self.base.rglob(f".*{TMP_SUFFIX}") if p.lstat().st_mtime < cutoff]
 
     def remove(self, entry: CacheEntry) -> None:
-        """Delete one entry under its lock."""
+        """Delete one entry under its lock. Links are removed, never followed: nothing outside
+        the cache folder is touched even when an entry (or a file in it) is a symlink."""
+        if entry.path.is_symlink() or not entry.path.is_dir():
+            entry.path.unlink(missing_ok=True)
+            return
         with entry.lock():
             for path in entry.path.iterdir():
                 if path.name != "entry.lock":
-                    if path.is_dir():
-                        shutil.rmtree(path)
-                    else:
-                        path.unlink(missing_ok=True)
+                    _remove_quietly(path)
         shutil.rmtree(entry.path, ignore_errors=True)

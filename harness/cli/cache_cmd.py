@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from harness.cli.console import err, handle_errors, out, styled
 
@@ -17,9 +18,13 @@ CACHE_DIR_HELP = "Cache folder; default: $HARNESS_CACHE, else the user cache dir
 
 def _store(cache_dir: Path | None):
     from harness.cache.store import EmbeddingStore
+    from harness.errors import ConfigError
     from harness.paths import cache_dir as resolve
 
-    return EmbeddingStore(resolve(cache_dir))
+    root = resolve(cache_dir)
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"cache directory {root} is a file, expected a folder (pass --cache-dir DIR)")
+    return EmbeddingStore(root)
 
 
 def _size(n: int) -> str:
@@ -38,7 +43,7 @@ def ls_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DI
 
     store = _store(cache_dir)
     infos = list_entries(store)
-    table = Table(title=f"embedding cache {store.root}")
+    table = Table(title=Text(f"embedding cache {store.root}"))
     table.add_column("key", no_wrap=True, min_width=12)
     table.add_column("method", no_wrap=True)
     for name in ("role", "tta", "dtype", "items", "dim", "chunks", "size", "last used"):
@@ -48,18 +53,9 @@ def ls_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DI
             _dt.datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M") if info.last_used else "-"
         )
         chunks = f"{info.chunks_present}/{info.n_chunks}" + ("" if info.complete else " (incomplete)")
-        table.add_row(
-            info.key[:12],
-            info.method,
-            info.role,
-            info.tta,
-            info.dtype,
-            str(info.n_items),
-            str(info.dim or "-"),
-            chunks,
-            _size(info.size_bytes),
-            used,
-        )
+        cells = (info.key[:12], info.method, info.role, info.tta, info.dtype, str(info.n_items))
+        cells += (str(info.dim or "-"), chunks, _size(info.size_bytes), used)
+        table.add_row(*(Text(str(cell)) for cell in cells))  # names are text, never rich markup
     out.print(table)
     out.print(f"{len(infos)} entries, {_size(sum(i.size_bytes for i in infos))}")
 
@@ -100,8 +96,16 @@ def prune_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be removed."),
 ) -> None:
     """Remove unused, incomplete or unreadable entries and stray temporary files."""
-    from harness.cache.manage import apply_prune, plan_prune
+    import math
 
+    from harness.cache.manage import apply_prune, plan_prune
+    from harness.errors import ConfigError
+
+    if older_than is not None and not (math.isfinite(older_than) and older_than >= 0):
+        raise ConfigError(
+            f"--older-than must be a number of days >= 0, got {older_than:g} "
+            "(a negative or non-finite age would select every entry or none); use --all to remove everything"
+        )
     store = _store(cache_dir)
     plan = plan_prune(store, older_than_days=older_than, method=method, everything=everything)
     for info, reason in plan.entries:
@@ -109,9 +113,12 @@ def prune_command(
             f"{'would remove' if dry_run else 'remove'} {info.key[:12]} {info.method} {info.role} "
             f"({_size(info.size_bytes)}): {reason}",
             highlight=False,
+            markup=False,
         )
     for path in plan.temp_files:
-        out.print(f"{'would remove' if dry_run else 'remove'} temporary file {path}", highlight=False)
+        out.print(
+            f"{'would remove' if dry_run else 'remove'} temporary file {path}", highlight=False, markup=False
+        )
     if not dry_run:
         apply_prune(store, plan)
     out.print(f"{'would free' if dry_run else 'freed'} {_size(plan.bytes)}")

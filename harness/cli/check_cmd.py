@@ -66,7 +66,7 @@ def _summary_line(summary) -> str:
 
 @handle_errors
 def check_command(
-    results: Path = typer.Argument(..., help="Results folder (<method>/<protocol>/<leg>.json)."),
+    results: Path = typer.Argument(..., help="Results folder (harness run --out)."),
     expected_file: Path = typer.Option(..., "--expected", "-e", help="Expected-numbers YAML file."),
     tol: list[str] = typer.Option(None, "--tol", help="Override a tolerance: METRIC=VALUE (repeatable)."),
     update: bool = typer.Option(

@@ -31,15 +31,33 @@ def synth_command(
     all_layouts: bool = typer.Option(
         False, "--all", help="Every registered layout (the default when no --dataset is given)."
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Write into a non-empty folder that is not a synthetic world (existing files are never "
+        "overwritten).",
+    ),
 ) -> None:
     """Write a deterministic synthetic person world in the datasets' real on-disk layouts."""
     from harness.data.synth import synthesize
 
     if all_layouts and dataset:
         raise ConfigError("--all and --dataset exclude each other; give one of them")
-    marker = synthesize(root, scale=scale, seed=seed, datasets=list(dataset) if dataset else None)
+    from harness.atomic import on_write_failure
+
+    with on_write_failure(
+        "the files written so far are kept (each one complete)",
+        "free some space and run the same command again: files already there are kept, the rest written",
+    ):
+        marker = synthesize(
+            root, scale=scale, seed=seed, datasets=list(dataset) if dataset else None, force=force
+        )
     table = Table(
-        "dataset", "split", "ids", "images", title=f"synthetic world at {root} (scale={scale}, seed={seed})"
+        "dataset",
+        "split",
+        "ids",
+        "images",
+        title=Text(f"synthetic world at {root} (scale={scale}, seed={seed})"),
     )
     for name, info in marker["datasets"].items():
         for split, counts in info["counts"].items():
@@ -70,7 +88,7 @@ def check_command(
 
     root = resolve_data_root(data_root)
     statuses = check_datasets(root, list(dataset) if dataset else None)
-    summary = Table("dataset", "status", "layout", "counts", "notes", title=f"datasets under {root}")
+    summary = Table("dataset", "status", "layout", "counts", "notes", title=Text(f"datasets under {root}"))
     for st in statuses:
         colour = {"found": "green", "missing": "dim", "broken": "red"}[st.status]
         notes = []
@@ -96,7 +114,7 @@ def check_command(
                 "expected images",
                 "found images",
                 "",
-                title=f"{st.title} at {st.root} ({st.layout})",
+                title=Text(f"{st.title} at {st.root} ({st.layout})"),
             )
             for c in st.checks:
                 exp_ids = c.expected.ids if c.expected else None
@@ -129,10 +147,13 @@ def manifest_command(
     from harness.paths import data_root as resolve_data_root
     from harness.protocols import get_protocol
     from harness.protocols.training import export_training_set, shared_leg, training_set_for_leg
+    from harness.safepaths import refuse_overlap
 
     spec = get_protocol(protocol)
     chosen = shared_leg(spec, leg)
-    training = training_set_for_leg(spec, chosen, resolve_data_root(data_root), strict=strict)
+    root = resolve_data_root(data_root)
+    refuse_overlap(out_path, [root])  # a manifest never lands among the images it lists
+    training = training_set_for_leg(spec, chosen, root, strict=strict)
     path = export_training_set(training, out_path)
     table = Table(
         "source", "parts", "ids", "images", "excluded", "layout", title=f"{spec.name} / {chosen.name}"
@@ -150,4 +171,4 @@ def manifest_command(
         Text("total", style="bold"), "", f"{training.num_ids:,}", f"{training.num_images:,}", "", ""
     )
     out.print(table)
-    out.print(f"training manifest: {path}")
+    out.print(f"training manifest: {path}", markup=False, highlight=False)

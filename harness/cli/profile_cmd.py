@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -17,6 +18,18 @@ WEIGHTS_NOTE = {
 }
 
 
+MAX_INPUT_SIDE = 2048
+
+
+def _is_cost_json(head: bytes) -> bool:
+    """An earlier ``--json`` output: a JSON object with the cost block's keys."""
+    try:
+        payload = json.loads(head)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and {"method", "params", "flops_per_image"} <= payload.keys()
+
+
 def parse_input(value: str | None) -> tuple[int, int] | None:
     """``"384x128"`` -> ``(384, 128)`` (height x width)."""
     if value is None:
@@ -27,6 +40,11 @@ def parse_input(value: str | None) -> tuple[int, int] | None:
         raise ConfigError(f"--input must be HEIGHTxWIDTH such as 384x128, got {value!r}") from None
     if height < 1 or width < 1:
         raise ConfigError(f"--input sizes must be positive, got {value!r}")
+    if max(height, width) > MAX_INPUT_SIDE:
+        raise ConfigError(
+            f"--input {value}: each side may be at most {MAX_INPUT_SIDE} pixels (person crops are "
+            "a few hundred; a larger input would need more memory than profiling is meant to use)"
+        )
     return height, width
 
 
@@ -78,11 +96,14 @@ def profile_command(
     Needs no checkpoint: without --weights the network is randomly initialised (parameters, FLOPs
     and timings do not depend on the weights), which the output and the JSON say.
     """
-    from harness.atomic import write_json_atomic
     from harness.methods.load import load_method
     from harness.profiling.profile import ProfileSettings, profile_method
 
     size = parse_input(input_size)
+    if json_path is not None and weights is not None:
+        from harness.safepaths import refuse_overlap
+
+        refuse_overlap(json_path, [weights], option="--json")  # never write the cost over the checkpoint
     adapter = load_method(
         method,
         weights,
@@ -133,5 +154,14 @@ def profile_command(
         soft_wrap=True,
     )
     if json_path is not None:
-        write_json_atomic(Path(json_path), cost)
+        from harness.atomic import write_owned
+
+        data = (json.dumps(cost, indent=2) + "\n").encode()
+        write_owned(
+            json_path,
+            lambda tmp: tmp.write_bytes(data),
+            what="a cost block",
+            ours=_is_cost_json,
+            option="--json",
+        )
         out.print(f"wrote {json_path}")

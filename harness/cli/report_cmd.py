@@ -26,7 +26,6 @@ def report_command(
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
 ) -> None:
     """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""
-    from harness.atomic import write_text_atomic
     from harness.errors import ConfigError
     from harness.reports.build import build_table
     from harness.reports.measured import load_measured
@@ -59,7 +58,13 @@ def report_command(
         )
     text = render(built, fmt)
     if out_file:
-        write_text_atomic(out_file, text)
+        from harness.atomic import same_first_line, write_owned
+        from harness.safepaths import refuse_overlap
+
+        if with_measured:
+            refuse_overlap(out_file, [with_measured])
+        data = text.encode("utf-8")
+        write_owned(out_file, lambda tmp: tmp.write_bytes(data), what="a table", ours=same_first_line(data))
         err.print(f"wrote {out_file}")
     else:
         typer.echo(text, nl=False)

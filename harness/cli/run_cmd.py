@@ -80,14 +80,21 @@ def run_command(
     on_bad_image: str = typer.Option(
         "error", "--on-bad-image", help="error: stop at an undecodable image; skip: leave it out and list it."
     ),
+    convention: str = typer.Option(
+        "method",
+        "--convention",
+        help="method: score with the method's own distance and feature normalisation (its card); "
+        "common: the protocol's, the same for every method.",
+    ),
 ) -> None:
     """Evaluate METHOD on every leg of PROTOCOL (or the --leg ones) and write one JSON per leg."""
     from harness.methods import get_card
+    from harness.methods.convention import check_convention
     from harness.paths import data_root as resolve_data_root
     from harness.protocols import get_protocol
     from harness.runner import RunOptions, run_protocol
 
-    get_protocol(protocol), get_card(method)  # unknown names fail before anything else
+    get_protocol(protocol), get_card(method), check_convention(convention)  # fail before any work
     options = RunOptions(
         data_root=resolve_data_root(data_root),
         out_dir=out_dir,
@@ -110,6 +117,7 @@ def run_command(
         on_bad_image=on_bad_image,
         profile=profile,
         cache_chunk_rows=cache_chunk_rows,
+        convention=convention,
     )
     printer = RunPrinter(fmt)
     with progress_bars(not no_progress) as hook:

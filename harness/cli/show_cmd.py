@@ -62,18 +62,27 @@ def show_method(name: str = typer.Argument(..., help="Method name or alias.")) -
         "modalities": "+".join(card.modalities),
         "input (HxW)": "x".join(map(str, card.input_size)),
         "interpolation": card.interpolation,
-        "normalisation": f"mean={card.mean} std={card.std}" if card.mean else "none",
+        "normalisation": (
+            "per-image nn.InstanceNorm2d(3, affine=False)"
+            if card.normalization == "instance"
+            else (f"mean={card.mean} std={card.std}" if card.mean else "none")
+        ),
         "test feature": card.test_feature,
-        "distance": f"{card.distance}{' on L2-normalised features' if card.normalize_features else ''}",
+        "distance": f"{card.distance}{' on L2-normalised features' if card.normalize_features else ''}"
+        " (its own scoring: the default; --convention common uses the protocol's)",
         "precision": card.precision,
         "needs camera ids": str(card.needs_camids),
-        "variants": ", ".join(card.variants) or "-",
+        "variants": "; ".join(f"{v}: {card.official_configs.get(v, '-')}" for v in card.variants) or "-",
+        "variant aliases": ", ".join(f"{a} = {t}" for a, t in card.variant_aliases.items()) or "-",
         "verification": card.verification,
     }
     for key, value in rows.items():
-        table.add_row(key, str(value) if value is not None else "-")
+        table.add_row(key, str(value) if value is not None else "-")  # printed literally (markup off)
     for leg, entry in card.checkpoints.items():
-        table.add_row(f"checkpoint [{leg}]", f"{entry.file} sha256={entry.sha256 or '?'} {entry.url or ''}")
+        table.add_row(
+            f"checkpoint [{leg}]",
+            f"{entry.file} sha256={entry.sha256 or '?'} {entry.url or ''}",
+        )
     for assumption in card.assumptions:
         table.add_row("assumption", assumption)
     out.print(table)

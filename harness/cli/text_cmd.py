@@ -1,4 +1,5 @@
-"""``harness text report``: the text-mask robustness table (seed 004 Table 2 shape) and curve plot;
+"""``harness text report``: a thin alias of ``harness report --table dgcmia-t2 --with-measured`` (and
+``harness plot textmask``): text records go through the one record reader, table path and plot.
 ``harness text complexity``: the complexity table (seed 004 Table 3 shape) from the profiler."""
 
 from __future__ import annotations
@@ -11,34 +12,40 @@ from harness.cli.console import err, handle_errors, out
 
 app = typer.Typer(help="Text-to-image retrieval tools.", no_args_is_help=True)
 
+TEXTMASK_TABLE = "dgcmia-t2"
+"""Seed 004 Table 2 (query-text masking), where measured text-mask records land."""
+
 
 @app.command("report")
 @handle_errors
 def report_command(
     results: Path = typer.Option(..., "--results", help="Folder of result records (harness run --out)."),
-    baseline: str = typer.Option(None, "--baseline", help="Method the deltas are taken against."),
-    fmt: str = typer.Option("md", "--format", help="md or csv."),
-    plot: Path = typer.Option(None, "--plot", help="Also write the robustness curves (png, pdf, svg)."),
-    metric: list[str] = typer.Option(None, "--metric", help="Metric columns (repeatable); default R1, mAP."),
-    std: bool = typer.Option(False, "--std", help="Add the std over repeats as columns."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, latex, csv or html."),
+    plot: Path = typer.Option(
+        None, "--plot", help="Also draw the robustness curves: PATH.png and PATH.svg (suffix dropped)."
+    ),
+    allow_nonreportable: bool = typer.Option(
+        False,
+        "--allow-nonreportable",
+        help="Show measured results from random-init weights or synthetic data (marked with †).",
+    ),
 ) -> None:
-    """Tabulate every textmask result under RESULTS: per dataset and mask ratio, each method's
-    metrics (percent) and its delta against --baseline (percentage points)."""
-    from harness.text.report import (
-        format_table,
-        read_records,
-        robustness_plot,
-        textmask_frame,
-        textmask_table,
-    )
+    """Alias of `harness report --table dgcmia-t2 --with-measured RESULTS` (seed 004 Table 2 with the
+    measured text-mask columns) and, with --plot, `harness plot textmask --results RESULTS`."""
+    from harness.cli.plot_cmd import textmask
+    from harness.cli.report_cmd import report_command as report
 
-    frame = textmask_frame(read_records(results))
-    metrics = list(metric or []) or ["R1", "mAP"]
-    table = textmask_table(frame, baseline=baseline, metrics=metrics, with_std=std)
-    out.print(format_table(table, fmt).rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
+    report(
+        table=TEXTMASK_TABLE,
+        fmt=fmt,
+        with_measured=results,
+        allow_nonreportable=allow_nonreportable,
+        out_file=None,
+        list_tables=False,
+    )
     if plot is not None:
-        written = robustness_plot(frame, plot, metric=metrics[0])
-        err.print(f"plot: {written}", highlight=False)
+        base = plot.with_suffix("") if plot.suffix else plot
+        textmask(results=results, csv=None, reported=True, out=base.parent, name=base.name)
 
 
 @app.command("complexity")
@@ -74,8 +81,7 @@ def complexity_command(
     from harness.cli.profile_cmd import parse_input
     from harness.errors import ConfigError
     from harness.methods.load import load_method
-    from harness.text.complexity import method_cost
-    from harness.text.report import complexity_table, format_table, read_records, t2i_accuracy
+    from harness.text.complexity import complexity_table, format_table, method_cost, t2i_accuracy
 
     if fmt not in ("md", "csv"):
         raise ConfigError(f"--format must be md or csv, got {fmt!r}")
@@ -112,7 +118,7 @@ def complexity_command(
         except ConfigError as exc:
             raise ConfigError(f"method {name!r} at --input {input_size}: {exc}") from exc
         costs.append(cost)
-    accuracy = t2i_accuracy(read_records(results), dataset) if results is not None else None
+    accuracy = t2i_accuracy(results, dataset) if results is not None else None
     table, notes = complexity_table(costs, accuracy=accuracy)
     out.print(format_table(table, fmt).rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
     target = out if fmt == "md" else err

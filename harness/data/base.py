@@ -9,7 +9,6 @@ its marker file, so the same validation runs in tests.
 
 from __future__ import annotations
 
-import json
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -53,6 +52,8 @@ class FoundDataset:
     layout: Layout
     synthetic: dict | None = None
     data_root: Path | None = None
+    also_found: tuple[str, ...] = ()
+    """Other complete layouts of the same dataset under ``data_root``, present but not read."""
 
 
 @dataclass(frozen=True)
@@ -117,16 +118,33 @@ class DatasetRead:
     def synthetic(self) -> bool:
         return self.found.synthetic is not None
 
+    @property
+    def notes(self) -> list[str]:
+        """Notes for the result record (two layouts present at once)."""
+        if not self.found.also_found:
+            return []
+        return [
+            f"{self.manifest.name}: read {self.found.root} (layout {self.found.layout.variant}); also "
+            f"present and not read: {', '.join(self.found.also_found)} (the first layout in the "
+            "documented order wins; remove or rename the other copy to silence this)"
+        ]
+
 
 def read_synth_marker(data_root: Path) -> dict | None:
     """The synthetic world's marker at ``data_root`` (or None for real data)."""
+    from harness.data.files import read_user_json
+
     marker = data_root / SYNTH_MARKER
-    if not marker.is_file():
+    if not marker.exists() and not marker.is_symlink():
         return None
-    try:
-        return json.loads(marker.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{marker}: unreadable synthetic-world marker ({exc})") from exc
+    content = read_user_json(marker, what="synthetic-world marker")
+    datasets = content.get("datasets", {}) if isinstance(content, dict) else None
+    if not isinstance(datasets, dict) or not all(isinstance(v, dict) for v in datasets.values()):
+        raise DataError(
+            f"{marker}: unreadable synthetic-world marker (expected an object whose 'datasets' maps "
+            "names to objects); regenerate it with `harness data synth` or remove it"
+        )
+    return content
 
 
 class DatasetReader(ABC):
@@ -145,8 +163,12 @@ class DatasetReader(ABC):
     withdrawn: ClassVar[bool] = False
 
     def locate(self, data_root: Path) -> FoundDataset:
-        """Find the dataset under ``data_root``; the first layout variant whose entries exist wins."""
-        tried = []
+        """Find the dataset under ``data_root``; the first layout variant whose entries exist wins.
+
+        When other layouts are complete too (two copies), the first still wins, and the others are
+        listed in ``also_found``: a logged warning and a note in the result record name them.
+        """
+        tried, complete = [], []
         for layout in self.layouts:
             base = data_root / layout.relpath
             if not base.is_dir():
@@ -154,10 +176,27 @@ class DatasetReader(ABC):
                 continue
             missing = [r for r in layout.required if not (base / r).exists()]
             if not missing:
-                marker = read_synth_marker(data_root)
-                synthetic = marker if marker and self.name in marker.get("datasets", {}) else None
-                return FoundDataset(root=base, layout=layout, synthetic=synthetic, data_root=data_root)
+                if not complete or complete[0][0].resolve() != base.resolve():
+                    complete.append((base, layout))
+                continue
             tried.append(f"{base} (missing {', '.join(missing)})")
+        if complete:
+            (base, layout), others = complete[0], complete[1:]
+            also = tuple(f"{b} (layout {lay.variant})" for b, lay in others)
+            if also:
+                log.warning(
+                    "%s: two layouts under %s; reading %s (layout %s), not %s",
+                    self.title,
+                    data_root,
+                    base,
+                    layout.variant,
+                    ", ".join(also),
+                )
+            marker = read_synth_marker(data_root)
+            synthetic = marker if marker and self.name in marker.get("datasets", {}) else None
+            return FoundDataset(
+                root=base, layout=layout, synthetic=synthetic, data_root=data_root, also_found=also
+            )
         raise DataError(f"{self.title} not found under {data_root}; looked for:\n  " + "\n  ".join(tried))
 
     @abstractmethod

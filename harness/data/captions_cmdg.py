@@ -23,7 +23,6 @@ whether CMDG's CUHK03 file is labeled or detected are ⚠ UNVERIFIED (it is atta
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -72,10 +71,9 @@ def caption_file(dataset: str, found: FoundDataset) -> Path | None:
 
 
 def _entries(path: Path) -> list[tuple[str, dict]]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: cannot read CMDG caption file ({exc})") from exc
+    from harness.data.files import read_user_json
+
+    raw = read_user_json(path, what="CMDG caption file")
     blocks = raw if isinstance(raw, list) else [raw]
     out = []
     for n, block in enumerate(blocks):

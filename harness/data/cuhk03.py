@@ -73,13 +73,9 @@ def _as_strings(values) -> list[str]:
 
 def read_new_protocol_mat(mat_path: Path, image_dir: Path, *, dataset: str) -> Manifest:
     """Parse torchreid's extracted images with a new-protocol ``.mat`` into train/query/gallery."""
-    from harness.extras import require
+    from harness.data.matfile import load_mat
 
-    loadmat = require("scipy.io", f"{mat_path}: reading the CUHK03 new-protocol .mat").loadmat
-    try:
-        mat = loadmat(str(mat_path))
-    except Exception as exc:  # scipy raises several types for corrupt files
-        raise DataError(f"{mat_path}: cannot read the CUHK03 new-protocol .mat ({exc})") from exc
+    mat = load_mat(mat_path, what="the CUHK03 new-protocol .mat")
     missing = [
         k for k in ("filelist", "labels", "camId", "train_idx", "query_idx", "gallery_idx") if k not in mat
     ]

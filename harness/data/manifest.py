@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+MAX_PID = 2**53  # ids are int64 in arrays and exact integers in JSON records
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -41,6 +43,12 @@ class Manifest(Sequence[Item]):
     def __init__(self, items: Iterable[Item], *, name: str = "") -> None:
         self._items: list[Item] = list(items)
         self.name = name
+        for it in self._items:  # ids become int64 arrays: refuse what they cannot hold, naming the file
+            if not -MAX_PID <= it.pid <= MAX_PID:
+                from harness.errors import DataError
+                from harness.safepaths import display
+
+                raise DataError(f"{display(it.path)}: person id {str(it.pid)[:40]} is outside -2**53..2**53")
 
     # Sequence protocol
     def __len__(self) -> int:
@@ -94,7 +102,8 @@ class Manifest(Sequence[Item]):
         """sha256 over (path, pid, camid, split, dataset) of every item, in order."""
         digest = hashlib.sha256()
         for it in self._items:
-            digest.update(f"{it.path}\0{it.pid}\0{it.camid}\0{it.split}\0{it.dataset}\n".encode())
+            line = f"{it.path}\0{it.pid}\0{it.camid}\0{it.split}\0{it.dataset}\n"
+            digest.update(line.encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def to_frame(self):

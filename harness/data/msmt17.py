@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from harness.data.base import DatasetReader, FoundDataset, Layout, SplitCounts
-from harness.data.files import check_camera, check_unique, read_list_file
+from harness.data.files import check_camera, check_unique, contained, read_list_file
 from harness.data.manifest import Item, Manifest
 from harness.errors import DataError
 
@@ -65,7 +65,7 @@ def parse_msmt_list(
         if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
             raise DataError(f"{list_path}:{lineno}: expected '<relative/path.jpg> <pid>', found {line!r}")
         rel, pid = parts[0], int(parts[1])
-        path = image_dir / rel
+        path = contained(image_dir, rel, where=f"{list_path}:{lineno}")
         fields = Path(rel).name.split("_")
         if len(fields) < 3 or not fields[2].isdigit():
             raise DataError(

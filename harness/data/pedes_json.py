@@ -15,19 +15,23 @@ the dataset's ``imgs/`` folder. Conventions of the manifest this produces:
 * ``camid`` is 0 for every image: the annotation files carry no camera, and text-to-image evaluation
   applies no camera rule;
 * ``split`` is the entry's split; names other than the reader's allowed ones are an error (IRRA
-  silently treats them as ``val``).
+  silently treats them as ``val``);
+* the image path must stay inside ``imgs/`` (no absolute path, no ``..`` out of it: refused, naming
+  the entry), and ``id`` must lie within ``-2**53..2**53``.
 
 Every problem names the annotation file and the entry index.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from harness.data.files import contained, read_user_json
 from harness.data.manifest import Item, Manifest
 from harness.errors import DataError
+
+MAX_ID = 2**53  # the largest integer every JSON reader keeps exactly
 
 
 def parse_pedes_json(
@@ -47,10 +51,7 @@ def parse_pedes_json(
             list of strings, a non-integer id, or (with ``check_images``) a missing image file.
     """
     allowed = tuple(splits)
-    try:
-        raw = json.loads(Path(annotation).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{annotation}: cannot read annotation file ({exc})") from exc
+    raw = read_user_json(Path(annotation), what="annotation file")
     if not isinstance(raw, list):
         raise DataError(f"{annotation}: expected a JSON list of entries, found {type(raw).__name__}")
     required = ("split", "captions", path_key, "id")
@@ -80,11 +81,13 @@ def parse_pedes_json(
             if isinstance(pid, str) and pid.strip().lstrip("-").isdigit():
                 pid = int(pid)
             else:
-                raise DataError(f"{where}: 'id' must be an integer, got {pid!r}")
+                raise DataError(f"{where}: 'id' must be an integer, got {str(pid)[:40]!r}")
+        if not -MAX_ID <= pid <= MAX_ID:
+            raise DataError(f"{where}: 'id' {str(pid)[:40]} is outside -2**53..2**53")
         rel = entry[path_key]
         if not isinstance(rel, str) or not rel:
             raise DataError(f"{where}: {path_key!r} must be a relative image path, got {rel!r}")
-        path = (Path(image_dir) / rel).resolve()
+        path = contained(Path(image_dir), rel, where=f"{where} ({path_key})").resolve()
         if check_images and not path.is_file():
             raise DataError(f"{where}: image {rel!r} ({path_key}) does not exist under {image_dir}")
         items.append(

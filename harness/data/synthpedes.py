@@ -18,7 +18,6 @@ Every listed file must exist (one ``stat`` per image).
 
 from __future__ import annotations
 
-import json
 from typing import ClassVar
 
 from harness.data.base import DatasetReader, FoundDataset, Layout, SplitCounts
@@ -53,10 +52,9 @@ class SynthPedes(DatasetReader):
 
     def parse(self, found: FoundDataset) -> Manifest:
         path = found.root / ANNOTATION
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DataError(f"{path}: cannot read the SYNTH-PEDES annotation file ({exc})") from exc
+        from harness.data.files import read_user_json
+
+        entries = read_user_json(path, what="the SYNTH-PEDES annotation file")
         if not isinstance(entries, list):
             raise DataError(f"{path}: expected a JSON list of entries, found {type(entries).__name__}")
         items = []

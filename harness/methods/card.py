@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import ConfigError
 
@@ -52,6 +51,13 @@ class MethodCard(BaseModel):
     variant: str | None = None
     family_config: dict[str, Any] = Field(default_factory=dict)
     variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    variant_aliases: dict[str, str] = Field(
+        default_factory=dict, description="older or alternative variant names -> a name in variants"
+    )
+    official_configs: dict[str, str] = Field(
+        default_factory=dict,
+        description="variant -> the official configuration it reproduces (file at the pinned commit)",
+    )
     modalities: tuple[Literal["image", "text"], ...] = ("image",)
     input_size: tuple[int, int] = Field(description="(height, width) of the test-time input")
     interpolation: Literal["nearest", "bilinear", "bicubic", "lanczos"] = "bilinear"
@@ -63,8 +69,12 @@ class MethodCard(BaseModel):
         "instance: per-image, per-channel standardisation as nn.InstanceNorm2d(3, affine=False)",
     )
     test_feature: str
-    distance: Literal["cosine", "euclidean", "sqeuclidean"] = "euclidean"
-    normalize_features: bool = True
+    distance: Literal["cosine", "euclidean", "sqeuclidean"] = Field(
+        "euclidean", description="the official test-time distance (used under --convention method)"
+    )
+    normalize_features: bool = Field(
+        True, description="whether the official evaluator L2-normalises features before the distance"
+    )
     precision: Literal["fp32", "fp16", "bf16"] = "fp32"
     needs_camids: bool = False
     weights_free: bool = False
@@ -80,16 +90,39 @@ class MethodCard(BaseModel):
     adapter_version: str = "1"
     source_dir: str | None = Field(default=None, description="set by the loader: the card's folder")
 
-    def family_config_for(self, variant: str | None) -> dict[str, Any]:
-        """``family_config`` with the variant's overrides applied (``variant`` None = the default)."""
+    @model_validator(mode="after")
+    def _check_variant_names(self) -> MethodCard:
+        if self.variant is not None and self.variants and self.variant not in self.variants:
+            raise ValueError(f"variant {self.variant!r} is not one of variants ({', '.join(self.variants)})")
+        for alias, target in self.variant_aliases.items():
+            if target not in self.variants:
+                raise ValueError(f"variant_aliases.{alias}: {target!r} is not one of variants")
+            if alias in self.variants:
+                raise ValueError(f"variant_aliases.{alias}: the alias is also a variant name")
+        for name in self.official_configs:
+            if name not in self.variants:
+                raise ValueError(f"official_configs.{name}: not one of variants")
+        return self
+
+    def resolve_variant(self, variant: str | None) -> str | None:
+        """The canonical variant name: ``None`` -> the card's default, an alias -> its target."""
         chosen = variant if variant is not None else self.variant
+        if chosen is None:
+            return None
+        chosen = self.variant_aliases.get(chosen, chosen)
+        if chosen != self.variant and chosen not in self.variants:
+            names = [*self.variants, *(f"{a} (= {t})" for a, t in self.variant_aliases.items())]
+            raise ConfigError(
+                f"method {self.name!r} has no variant {variant!r}; variants: {', '.join(names) or '(none)'}"
+            )
+        return chosen
+
+    def family_config_for(self, variant: str | None) -> dict[str, Any]:
+        """``family_config`` with the variant's overrides applied (``variant`` None = the default;
+        aliases resolve to their variant)."""
+        chosen = self.resolve_variant(variant)
         config = dict(self.family_config)
-        if chosen is not None and chosen != self.variant:
-            if chosen not in self.variants:
-                choices = ", ".join(self.variants) or "(none)"
-                raise ConfigError(f"method {self.name!r} has no variant {chosen!r}; variants: {choices}")
-            config.update(self.variants[chosen])
-        elif chosen is not None and chosen in self.variants:
+        if chosen is not None and chosen in self.variants:
             config.update(self.variants[chosen])
         return config
 
@@ -102,15 +135,23 @@ class MethodCard(BaseModel):
 
 def load_card(path: Path) -> MethodCard:
     """Read and validate ``method.yaml``; errors name the file and the field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read method metafile ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="method metafile", error=ConfigError)
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     raw["source_dir"] = str(Path(path).resolve().parent)
     try:
-        return MethodCard.model_validate(raw)
+        card = MethodCard.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"{path}: invalid method metafile ({problems})") from exc
+    from harness.safepaths import component_problem
+
+    named = [("name", card.name), *((f"variants.{v}", v) for v in card.variants)]
+    if card.variant is not None:
+        named.append(("variant", card.variant))
+    for field, value in named:  # these become file names (records, cache listings): refused here, once
+        if problem := component_problem(value):
+            raise ConfigError(f"{path}: {field} {value!r} cannot be used as a file name: {problem}")
+    return card

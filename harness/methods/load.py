@@ -45,11 +45,18 @@ def load_method(
         trust_checkpoint: allow full (code-executing) pickles; off by default.
         leg: protocol leg, used only to name the expected checkpoint in errors.
     """
+    from harness.methods.sie import resolve_sie
     from harness.models.external import resolve_family
 
     card = get_card(name)
     torch_device = resolve_device(device)
-    model = resolve_family(card.family, card)(card.family_config_for(variant))
+    from harness.weights import refuse_weights_for_weights_free
+
+    refuse_weights_for_weights_free(card, weights is not None)
+    variant = card.resolve_variant(variant)
+    sie_weights = None if card.weights_free or (random_init and weights is None) else weights
+    config, sie = resolve_sie(card, card.family_config_for(variant), sie_weights, trust=trust_checkpoint)
+    model = resolve_family(card.family, card)(config)
     if card.weights_free:
         info = WeightsInfo(kind="weights-free")
     elif weights is not None:
@@ -70,7 +77,16 @@ def load_method(
             "or --random-init for a non-reportable smoke run"
         )
     model.eval().to(torch_device)
-    return MethodAdapter(card, model, variant=variant, weights=info, device=torch_device, dtype=dtype)
+    return MethodAdapter(
+        card,
+        model,
+        variant=variant,
+        weights=info,
+        device=torch_device,
+        dtype=dtype,
+        family_config=config,
+        sie=sie,
+    )
 
 
 def _load_weights(model, path: Path, *, card, trust: bool) -> WeightsInfo:

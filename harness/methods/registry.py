@@ -17,7 +17,7 @@ from pathlib import Path
 
 from harness.errors import ConfigError, RegistryError
 from harness.methods.card import MethodCard, load_card
-from harness.registry import Registry
+from harness.registry import Registry, claim_names
 from harness.resources import builtin_dir
 
 METHOD_PATH_ENV = "HARNESS_METHOD_PATH"
@@ -51,11 +51,14 @@ def method_dirs() -> list[Path]:
 
 
 def _scan(registry: Registry[MethodCard]) -> None:
+    sources: dict[str, Path] = {}  # normalised name or alias -> the card that defined it
     for directory in method_dirs():
         for card in _cards_in(directory):
             folder = Path(card.source_dir or "").name
             if folder != card.name:
                 raise ConfigError(f"{card.source_dir}/method.yaml: folder name must equal name {card.name!r}")
+            path = Path(card.source_dir or ".") / "method.yaml"
+            claim_names(sources, path, card.name, card.aliases, kind="method", error=ConfigError)
             registry.register(card.name, card, aliases=card.aliases)
 
 

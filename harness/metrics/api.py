@@ -293,7 +293,7 @@ def evaluate_features(
         buf = torch.empty(min(chunk_size, n_q), n_g, dtype=g.dtype, device=g.device)
         for r0 in range(0, n_q, chunk_size):
             qb = qp[r0 : r0 + chunk_size]
-            yield r0, fd.block(qb, out=buf[: len(qb)])
+            yield r0, fd.ranking_block(qb, out=buf[: len(qb)])  # cosine: by -s
 
     return _evaluate_blocks(
         blocks(),

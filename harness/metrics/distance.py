@@ -9,6 +9,13 @@ Conventions (smaller is closer):
 With ``normalize=True`` the euclidean variants are computed on L2-normalised features, and then all
 three rank identically (``sq = 2 - 2 cos``, ``euclidean = sqrt(sq)``). Without normalisation
 ``euclidean`` and ``sqeuclidean`` rank identically with each other but not with ``cosine``.
+
+Ranking (:meth:`FeatureDistance.ranking_block`, what the evaluators sort): cosine ranks by the
+similarity itself (key ``-s``, an exact negation) as IRRA does, never by ``1 - s``, which in float32
+merges similarities one ulp apart into ties. Exactly duplicated gallery features get bit-identical
+keys in every query row, whatever the block (``chunk_size``) shape: the distance is computed once per
+distinct gallery row and copied to its duplicates (:func:`distinct_rows`), so the tie rule (lower
+gallery index first) decides between them independently of how the matrix product was blocked.
 """
 
 from __future__ import annotations
@@ -47,6 +54,35 @@ def as_tensor(x: Any, device: torch.device | str, name: str) -> torch.Tensor:
     return t
 
 
+HASH_COLUMNS = 64
+"""The leading columns whose bits screen gallery rows for duplicates (equal rows always agree)."""
+
+
+def distinct_rows(g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(distinct rows, index of each original row among them)``, or ``(g, None)`` when no two rows
+    are equal. Screening is exact and cheap: an integer hash of the bits of ``HASH_COLUMNS`` columns
+    (equal rows hash equally); only rows sharing a hash are compared in full, and only if some rows
+    are equal does ``torch.unique(dim=0)`` run over the gallery."""
+    import torch
+
+    n, dim = g.shape
+    if n < 2 or g.dtype not in (torch.float32, torch.float64):
+        return g, None
+    width = min(dim, HASH_COLUMNS)
+    bits = g[:, :width].contiguous().view(torch.int32 if g.dtype == torch.float32 else torch.int64).long()
+    weights = torch.randint(1, 2**61, (width,), generator=torch.Generator().manual_seed(0))
+    hashes = (bits * weights.to(g.device)).sum(1)  # int64 arithmetic wraps: exact and order-free
+    _, inverse, counts = torch.unique(hashes, return_inverse=True, return_counts=True)
+    shared = counts[inverse] > 1
+    if not bool(shared.any()):
+        return g, None
+    candidates = g[shared]
+    if len(torch.unique(candidates, dim=0)) == len(candidates):
+        return g, None
+    distinct, inverse = torch.unique(g, dim=0, return_inverse=True)
+    return distinct, inverse
+
+
 class FeatureDistance:
     """Distances from a fixed gallery to blocks of query features."""
 
@@ -55,7 +91,9 @@ class FeatureDistance:
 
         self.distance = distance
         self.normalize = check_distance(distance, normalize)
-        self.g = F.normalize(g_feats, dim=1) if self.normalize else g_feats
+        g = F.normalize(g_feats, dim=1) if self.normalize else g_feats
+        self.n_gallery = g.shape[0]
+        self.g, self.expand = distinct_rows(g)  # duplicates share one column (see the module doc)
         self.g_t = self.g.t()
         self.g_sq = None if distance == "cosine" else (self.g * self.g).sum(1)
 
@@ -72,18 +110,32 @@ class FeatureDistance:
             )
         return F.normalize(q_feats, dim=1) if self.normalize else q_feats
 
-    def block(self, q: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-        """Distances (len(q) x G) of already prepared query rows ``q``."""
+    def _scores(self, q: torch.Tensor, out: torch.Tensor | None) -> torch.Tensor:
+        """``-s`` (cosine) or the distance, for every distinct gallery row, expanded to all G."""
         import torch
 
-        d = torch.mm(q, self.g_t, out=out) if out is not None else torch.mm(q, self.g_t)
+        direct = self.expand is None and out is not None
+        d = torch.mm(q, self.g_t, out=out) if direct else torch.mm(q, self.g_t)
         if self.distance == "cosine":
-            return torch.sub(torch.ones((), dtype=d.dtype, device=d.device), d, out=d)  # 1 - s, one pass
-        q_sq = (q * q).sum(1, keepdim=True)
-        d.mul_(-2.0).add_(q_sq).add_(self.g_sq)
-        if self.distance == "euclidean":
-            d.clamp_(min=0).sqrt_()
+            d.neg_()
+        else:
+            q_sq = (q * q).sum(1, keepdim=True)
+            d.mul_(-2.0).add_(q_sq).add_(self.g_sq)
+            if self.distance == "euclidean":
+                d.clamp_(min=0).sqrt_()
+        if self.expand is not None:
+            return torch.index_select(d, 1, self.expand, out=out) if out is not None else d[:, self.expand]
         return d
+
+    def ranking_block(self, q: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Ranking keys (len(q) x G; smaller ranks first) of prepared query rows: the distance, or
+        ``-s`` for cosine (ranking by similarity, as IRRA does)."""
+        return self._scores(q, out)
+
+    def block(self, q: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Distances (len(q) x G) of already prepared query rows ``q`` (cosine: ``1 - s``)."""
+        d = self._scores(q, out)
+        return d.add_(1.0) if self.distance == "cosine" else d
 
 
 def pairwise_distances(

@@ -3,7 +3,10 @@
 No camera filtering (``junk='none'``) and every query with at least one gallery image of its identity
 counts. IRRA crashes on a caption whose identity has no image; here such a caption is skipped and
 counted in ``n_query - n_valid_query`` (pass ``denominator='all'`` to count it as 0 instead).
-IRRA ranks by cosine similarity, which is the ``cosine`` distance order here; IRRA reports R1, R5,
+IRRA ranks by cosine similarity; so does ``distance='cosine'`` here: the ranking key is ``-s`` (an
+exact negation), not ``1 - s``, which in float32 would merge similarities one ulp apart into ties.
+Exactly duplicated gallery images tie in every block shape, so the tie rule (lower gallery index
+first) does not depend on ``chunk_size`` (:mod:`harness.metrics.distance`). IRRA reports R1, R5,
 R10, mAP and mINP with ``max_rank=10``.
 """
 

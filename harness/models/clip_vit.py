@@ -22,9 +22,9 @@ for SIE and ``img_norm``/``img_norm_proj`` for CMDG). ``test_feature``:
 
 With ``layer_norms: true`` (CMDG) the two taps pass through ``img_norm`` (width) and
 ``img_norm_proj`` (output_dim), plain fp32 ``nn.LayerNorm`` as in ``CMDG-ReID/models/CLIP.py``.
-With ``input_norm: instance`` (CMDG, CLIP-FGDI) each image is first standardised per channel, as
-their test transform's ``nn.InstanceNorm2d(3, affine=False)`` does after ``ToTensor`` (the card
-then gives no mean/std).
+The network takes the official test transform's output as is: CMDG's and CLIP-FGDI's
+``nn.InstanceNorm2d(3, affine=False)`` belongs to their test transform, so it is the card's
+``normalization: instance`` (the adapter's ``preprocess``), never part of this model.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from harness.errors import ConfigError
 from harness.models._config import FamilyConfig, check_camids, check_image_batch, grid_size
 
 FAMILY = "clip-vit"
@@ -177,7 +177,6 @@ class ClipReIDImageModel(CLIPVisionTower):
         sie_coe: float = 1.0,
         layer_norms: bool = False,
         test_feature: str = "cls_proj_concat",
-        input_norm: str = "none",
         drop_keys: tuple[str, ...] = (),
     ) -> None:
         super().__init__(input_size, patch_size, stride_size, width, layers, heads, output_dim)
@@ -191,7 +190,6 @@ class ClipReIDImageModel(CLIPVisionTower):
             self.img_norm = nn.LayerNorm(width)
             self.img_norm_proj = nn.LayerNorm(output_dim)
         self.test_feature = test_feature
-        self.input_norm = input_norm
         self.training_only_keys = list(drop_keys)
         self.feature_dim = {"cls_proj_concat": width + output_dim, "cls": width, "proj": output_dim}[
             test_feature
@@ -201,8 +199,6 @@ class ClipReIDImageModel(CLIPVisionTower):
     def encode_image(self, images: torch.Tensor, camids: torch.Tensor | None = None) -> torch.Tensor:
         """Test-time embedding selected by ``test_feature`` (before any L2 normalisation)."""
         check_image_batch(FAMILY, images, self.input_size)
-        if self.input_norm == "instance":
-            images = F.instance_norm(images)
         offset = None
         if self.sie_cameras > 0:
             ids = check_camids(FAMILY, camids, images.shape[0], self.sie_cameras).to(images.device)
@@ -224,6 +220,11 @@ class ClipReIDImageModel(CLIPVisionTower):
 def build(config: Mapping[str, Any]) -> ClipReIDImageModel:
     """Build the CLIP-ReID-layout image model from a family config (random init, no download)."""
     cfg = FamilyConfig(FAMILY, config)
+    if "input_norm" in config:
+        raise ConfigError(
+            f"family {FAMILY!r}: config key 'input_norm' was removed; input normalisation is the "
+            "test transform's (the card's normalization: instance), applied by preprocess"
+        )
     model = ClipReIDImageModel(
         input_size=cfg.pair("input_size"),
         patch_size=cfg.int("patch_size", 16, minimum=1),
@@ -236,7 +237,9 @@ def build(config: Mapping[str, Any]) -> ClipReIDImageModel:
         sie_coe=cfg.float("sie_coe", 1.0),
         layer_norms=cfg.bool("layer_norms", False),
         test_feature=cfg.str("test_feature", "cls_proj_concat", choices=TEST_FEATURES),
-        input_norm=cfg.str("input_norm", "none", choices=("none", "instance")),
         drop_keys=cfg.str_list("drop_keys", ()),
     )
     return model.eval()
+
+
+build.sie_parameter = "cv_embed"  # type: ignore[attr-defined]  (see harness.methods.sie)

@@ -157,3 +157,6 @@ def build(config: Mapping[str, Any]) -> TransReIDViT:
         drop_keys=cfg.str_list("drop_keys", ()),
     )
     return model.eval()
+
+
+build.sie_parameter = "sie_embed"  # type: ignore[attr-defined]  (see harness.methods.sie)

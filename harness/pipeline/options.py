@@ -38,6 +38,9 @@ class RunOptions:
     on_bad_image: str = "error"
     cache_chunk_rows: int = 4096
     profile: bool = False
+    convention: str = "method"
+    """Scoring convention (:mod:`harness.methods.convention`): ``method`` (the card's own distance
+    and feature normalisation) or ``common`` (the protocol's, the same for every method)."""
 
     def engine_settings(self) -> EngineSettings:
         """The engine's share of these options (:class:`harness.engine.session.EngineSettings`)."""

@@ -262,7 +262,7 @@ def build_record(
             method,
             leg,
             evaluation,
-            agg.scores[0].conventions,
+            conventions,
             flip=engine.describe().get("tta") == "flip",
             text_mask=parts.text_mask,
         ),

@@ -8,7 +8,7 @@ carries the scorer (:mod:`harness.pipeline.scoring`) its queries need.
 * :class:`ImageQuerySource` - image queries: one variant; its trials are the leg's split trials (or
   the plain query/gallery parts), every image of every trial encoded once.
 * :class:`CaptionQuerySource` - caption queries (``query_modality: text``): one variant per mask
-  ratio (record ``<leg>@mask<ratio>`` when the protocol sweeps ratios); its trials are the ratio's
+  ratio (its record's ``settings.text_mask`` when the protocol sweeps ratios); its trials are the ratio's
   maskings (``text.repeats``). Captions are encoded through the engine like images, sharded under
   torchrun, with the mask settings in the cache key (:func:`harness.text.queries.mask_key_fields`).
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.errors import ProtocolError
 from harness.protocols.spec import ProtocolSpec, load_protocol_file
-from harness.registry import Registry
+from harness.registry import Registry, claim_names
 from harness.resources import builtin_dir
 
 PROTOCOL_PATH_ENV = "HARNESS_PROTOCOL_PATH"
@@ -24,6 +24,7 @@ def protocol_dirs() -> list[Path]:
 
 
 def _scan(registry: Registry[ProtocolSpec]) -> None:
+    sources: dict[str, Path] = {}  # normalised name or alias -> the file that defined it
     for directory in protocol_dirs():
         if not directory.is_dir():
             raise ProtocolError(f"${PROTOCOL_PATH_ENV} names {directory}, which is not a directory")
@@ -31,6 +32,7 @@ def _scan(registry: Registry[ProtocolSpec]) -> None:
             spec = load_protocol_file(path)
             if path.stem != spec.name:
                 raise ProtocolError(f"{path}: file name must match the protocol name {spec.name!r}")
+            claim_names(sources, path, spec.name, spec.aliases, kind="protocol", error=ProtocolError)
             registry.register(spec.name, spec, aliases=spec.aliases)
 
 

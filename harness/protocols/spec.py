@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import ProtocolError
@@ -141,16 +140,22 @@ class ProtocolSpec(_Strict):
 
 def load_protocol_file(path: Path) -> ProtocolSpec:
     """Parse and validate one protocol file; errors name the file and the offending field."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProtocolError(f"{path}: cannot read protocol file ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="protocol file", error=ProtocolError)
     if not isinstance(raw, dict):
         raise ProtocolError(f"{path}: expected a mapping at the top level, found {type(raw).__name__}")
     try:
-        return ProtocolSpec.model_validate(raw)
+        spec = ProtocolSpec.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
         )
         raise ProtocolError(f"{path}: invalid protocol ({problems})") from exc
+    from harness.safepaths import component_problem
+
+    named = [("name", spec.name), *((f"legs[{i}].name", leg.name) for i, leg in enumerate(spec.legs))]
+    for field, value in named:  # these become file names (records, pages): refused here, once
+        if problem := component_problem(value):
+            raise ProtocolError(f"{path}: {field} {value!r} cannot be used as a file name: {problem}")
+    return spec

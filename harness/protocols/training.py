@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.atomic import write_atomic
+from harness.atomic import same_first_line, write_owned
 from harness.data.base import DatasetRead
 from harness.data.manifest import Manifest
 from harness.data.registry import DATASETS, get_reader
@@ -171,11 +171,29 @@ def export_training_set(training: TrainingSet, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in {".csv", ".parquet", ".pq"}:
         raise ConfigError(f"--out {out}: expected a .csv or .parquet file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
     frame = training.to_frame()
     if suffix == ".csv":
-        return write_atomic(out, lambda tmp: frame.to_csv(tmp, index=False))
+        header = (",".join(frame.columns) + "\n").encode()
+        return write_owned(
+            out,
+            lambda tmp: frame.to_csv(tmp, index=False, errors="surrogateescape"),
+            what="a training manifest",
+            ours=same_first_line(header),
+        )
     from harness.extras import require
 
     require("pyarrow", f"writing {out}")  # pandas' own message names no extra
-    return write_atomic(out, lambda tmp: frame.to_parquet(tmp, index=False))
+    undecodable = next((p for p in frame["path"] if p != p.encode("utf-8", "replace").decode()), None)
+    if undecodable is not None:
+        from harness.safepaths import display
+
+        raise ConfigError(
+            f"--out {out}: Parquet strings must be UTF-8, but {display(undecodable)} is not; "
+            "write a .csv manifest instead (it keeps the file system's bytes)"
+        )
+    return write_owned(
+        out,
+        lambda tmp: frame.to_parquet(tmp, index=False),
+        what="a training manifest",
+        ours=lambda head: head[:4] == b"PAR1",
+    )

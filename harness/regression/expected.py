@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,11 @@ import yaml
 from harness.atomic import write_text_atomic
 from harness.errors import ConfigError, ResultError
 from harness.reports.measured import Measured
+from harness.results.migrate import MASK_LEG
 
 DEFAULT_TOLERANCE = 0.5
 DECIMALS = 4
 
-
-_MASK_LEG = re.compile(r"^(?P<leg>.+)@mask(?P<ratio>\d+(?:\.\d+)?)$")
-"""Schema-1 text-mask leg names (``cuhk-pedes@mask0.3``): read as leg + settings ``mask0.3``."""
 
 EntryKey = tuple[str, str, int, str, str]
 """(method label, protocol, protocol version, leg, settings slug)."""
@@ -133,12 +130,9 @@ def _fail(path: Path, message: str) -> ResultError:
 def load_expected(path: Path) -> Expected:
     """Read and validate an expected file; a malformed one raises :class:`ResultError` naming the key."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _fail(path, f"cannot read expected numbers ({exc})") from exc
-    except yaml.YAMLError as exc:
-        raise _fail(path, f"not valid YAML ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="expected numbers", error=ResultError)
     if not isinstance(raw, dict):
         raise _fail(path, "expected a mapping with 'tolerances' and 'entries'")
     tolerances = raw.get("tolerances") or {"default": DEFAULT_TOLERANCE}
@@ -170,7 +164,7 @@ def load_expected(path: Path) -> Expected:
                 path, f"{where}: key 'settings' must be a settings slug such as 'flip', got {settings!r}"
             )
         leg = e["leg"]
-        if not settings and (m := _MASK_LEG.match(leg)):
+        if not settings and (m := MASK_LEG.match(leg)):
             leg, settings = m.group("leg"), f"mask{m.group('ratio')}"
         entry = ExpectedEntry(
             e["method"],

@@ -13,8 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import ResultError
 from harness.reported.schema import TABLE_KINDS
 
@@ -139,9 +137,6 @@ def _layout(raw: Any, where: str) -> TableLayout:
     )
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_paper_meta(path: Path) -> PaperMeta:
     """Read and validate one ``paper.yaml``; a malformed file raises :class:`ResultError` naming the key.
 
@@ -157,10 +152,9 @@ def load_paper_meta(path: Path) -> PaperMeta:
 @lru_cache(maxsize=64)
 def _load_cached(name: str, size: int, mtime_ns: int) -> PaperMeta:
     path = Path(name)
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ResultError(f"{path}: cannot read paper metadata ({exc})") from exc
+    from harness.yamlio import load_yaml
+
+    raw = load_yaml(path, what="paper metadata", error=ResultError)
     where = str(path)
     paper = _need(raw, "paper", str, where)
     if paper != path.parent.name:

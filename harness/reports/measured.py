@@ -44,6 +44,8 @@ class Measured:
     """Std over trials or repeats, in display units."""
     world: dict | None = None
     """The synthetic world ``{scale, seed}`` of the test data (None for real data or older records)."""
+    kind: str = "image"
+    """``image`` or ``text`` (caption queries): the metric registry's leg kinds."""
 
     @property
     def protocol_version(self) -> int:
@@ -128,6 +130,7 @@ def from_record(record: ResultRecord, path: Path | str) -> Measured:
         setting_parts=tuple(evaluation_parts(record.settings, record.protocol.evaluation)),
         metrics_std=display_metrics(record.metrics_std),
         world=record.world.model_dump() if record.world else None,
+        kind=record.protocol.kind,
     )
 
 

@@ -33,7 +33,9 @@ def _flat_header(header: tuple[str, ...]) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    from harness.escaping import md_escape
+
+    return md_escape(text)
 
 
 def _md_cell(cell: Cell) -> str:
@@ -73,8 +75,8 @@ def render_markdown(table: PaperTable) -> str:
     rule = ["-" * w if i < n_head else "-" * (w - 1) + ":" for i, w in enumerate(widths)]
     body = [fmt([_md_escape(h) for h in header]), "|" + "|".join(f" {r} " for r in rule) + "|"]
     body += [fmt(cells) for cells in lines]
-    title = f"**{table.title}**: {table.caption}".rstrip()
-    notes = [f"- {n}" for n in table.footnotes]
+    title = f"**{_md_escape(table.title)}**: {_md_escape(table.caption)}".rstrip()
+    notes = [f"- {_md_escape(n)}" for n in table.footnotes]
     return "\n".join([title, "", *body, "", *notes]) + "\n"
 
 

@@ -9,15 +9,12 @@ from harness.results.schema import (
     CheckpointRef,
     CostInfo,
     EvalConvention,
-    EvaluationInfo,
     MethodInfo,
     ProtocolInfo,
     Provenance,
     RerankSettings,
     Settings,
-    TestSet,
     TextMaskSettings,
-    TrainSource,
 )
 from harness.seeding import SEED
 from harness.weights import sha256_mismatch
@@ -38,9 +35,9 @@ def protocol_info(
         version=protocol.version,
         leg=leg.name,
         title=protocol.title,
-        train=[TrainSource.model_validate(src.model_dump()) for src in leg.train],
-        test=TestSet.model_validate(leg.test.model_dump()),
-        evaluation=EvaluationInfo.model_validate(evaluation.model_dump()),
+        train=list(leg.train),
+        test=leg.test,
+        evaluation=evaluation,
     )
 
 
@@ -79,7 +76,8 @@ def record_settings(
         convention=EvalConvention(
             distance=conventions.get("distance", evaluation.distance),
             normalize=evaluation.normalize if normalize is None else bool(normalize),
-            source="protocol",
+            # harness.methods.convention: "method" (the card's own) or "common" (the protocol's)
+            source=conventions.get("evaluation_convention", {}).get("name", "protocol"),
         ),
         checkpoint=CheckpointRef(sha256=sha, card_sha256=card_sha) if sha else None,
     )
@@ -136,6 +134,7 @@ def standard_notes(method, read: DatasetRead, leg: str) -> list[str]:
         notes.append("random-init weights: smoke run only, not reportable")
     if read.synthetic:
         notes.append("synthetic data: numbers describe the synthetic world, not the real benchmark")
+    notes += read.notes  # e.g. two layouts of the dataset present at once
     return notes
 
 

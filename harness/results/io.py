@@ -153,7 +153,7 @@ def read_records(results_dir: Path) -> list[RecordFile]:
     """
     base = Path(results_dir)
     if not base.is_dir():
-        raise ResultError(f"{base}: no such results folder (expected <method>/<protocol>/<leg>.json records)")
+        raise ResultError(f"{base}: no such results folder (expected the records of harness run --out)")
     files: list[RecordFile] = []
     seen: dict[RecordKey, Path] = {}
     for path in iter_record_paths(base):

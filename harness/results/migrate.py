@@ -25,7 +25,8 @@ from typing import Any
 
 from harness.errors import ResultError
 
-_MASK_LEG = re.compile(r"^(?P<leg>.+)@mask(?P<ratio>\d+(?:\.\d+)?)$")
+MASK_LEG = re.compile(r"^(?P<leg>.+)@mask(?P<ratio>\d+(?:\.\d+)?)$")
+"""Schema-1 text-mask leg names (``cuhk-pedes@mask0.3``): the leg and the mask ratio."""
 
 
 def migrate_v1(raw: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def migrate_v1(raw: dict[str, Any]) -> dict[str, Any]:
     if text_mask is None and legacy_ratio is not None:
         text_mask = {"ratio": float(legacy_ratio)}
     leg = protocol.get("leg")
-    if text_mask is not None and isinstance(leg, str) and (m := _MASK_LEG.match(leg)):
+    if text_mask is not None and isinstance(leg, str) and (m := MASK_LEG.match(leg)):
         protocol["leg"] = m.group("leg")
     protocol["test"] = test
 

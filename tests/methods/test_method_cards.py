@@ -13,10 +13,16 @@ from tests.models._small import SMALL
 DOCUMENTED = {
     ("clip-reid", None): 1280,
     ("clip-reid", "sie-olp"): 1280,
+    ("clip-reid", "baseline"): 1280,
+    ("clip-reid", "vit-b16"): 1280,  # alias of clipreid
     ("cmdg", None): 1280,
     ("clip-fgdi", None): 1280,
     ("transreid", None): 768,
     ("transreid", "transreid-stride"): 3840,
+    ("transreid", "jpm"): 3840,
+    ("transreid", "sie"): 768,
+    ("transreid", "transreid"): 3840,
+    ("transreid", "baseline"): 768,  # alias of base
     ("pat", None): 768,
     ("dmf", None): 768,
     ("solider", None): 1024,

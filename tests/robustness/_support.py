@@ -9,6 +9,20 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 USER_ERROR_EXIT = 2
+QUICK_PROFILE = (
+    "profile",
+    "-m",
+    "hsv-hist",
+    "--device",
+    "cpu",
+    "--iters",
+    "1",
+    "--warmup",
+    "0",
+    "--batch-size",
+    "2",
+)
+"""``harness profile`` of the weights-free baseline, as short as it gets."""
 
 
 def copy_datasets(tiny_world: Path, target: Path, *folders: str) -> Path:

@@ -10,8 +10,7 @@ import pytest
 from harness.cli.app import app
 from harness.errors import ConfigError
 from harness.methods import load_method
-from harness.text.complexity import method_cost
-from harness.text.report import complexity_table, format_table
+from harness.text.complexity import complexity_table, format_table, method_cost
 
 SMALL = {"input_size": (32, 16), "images": 20, "texts": 30, "batch_size": 8, "iters": 1, "warmup": 1}
 
@@ -54,7 +53,7 @@ def test_table_rows_follow_the_profiler(costs) -> None:
 
 
 def test_accuracy_columns_and_errors(costs) -> None:
-    table, _ = complexity_table(costs, accuracy={"tiny-clip": {"R1": 0.5, "mAP": 0.25}})
+    table, _ = complexity_table(costs, accuracy={"tiny-clip": {"R1": 50.0, "mAP": 25.0}})
     assert list(table.columns[-2:]) == ["R1 (%)", "mAP (%)"]
     assert table.loc[1, "R1 (%)"] == 50 and math.isnan(table.loc[0, "mAP (%)"])
     assert "| attr-match |" in format_table(table) and "| - | - |" in format_table(table)

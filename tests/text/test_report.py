@@ -1,99 +1,74 @@
+"""Text results through the one reporting stack: the long measured frame (explicit units), the
+`harness text report` alias of `harness report`, and the text-mask plot (atomic writes)."""
+
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from harness.errors import ConfigError, ProtocolError, ResultError
+from harness.cli.app import app
+from harness.errors import ProtocolError
 from harness.protocols.spec import load_protocol_file
-from harness.text.report import cross_dataset_table, format_table, robustness_plot, textmask_table
+from harness.reports.frame import COLUMNS, measured_frame
+from harness.reports.measured import load_measured
+from harness.reports.plots.textmask import measured_textmask
+from harness.results import read_records
 
 
-def frame() -> pd.DataFrame:
-    rows = []
-    values = {"IRRA": (0.6712, 0.6087, 0.5973, 0.5456), "DGCMIA": (0.6721, 0.6015, 0.6059, 0.5472)}
-    for method, (r1a, mapa, r1b, mapb) in values.items():
-        for ratio, r1, map_ in ((0.1, r1a, mapa), (0.2, r1b, mapb)):
-            rows += [
-                {
-                    "method": method,
-                    "dataset": "cuhk-pedes",
-                    "ratio": ratio,
-                    "metric": "R1",
-                    "value": r1,
-                    "std": 0.01,
-                },
-                {"method": method, "dataset": "cuhk-pedes", "ratio": ratio, "metric": "mAP", "value": map_},
-            ]
-    return pd.DataFrame(rows)
+@pytest.fixture(scope="module")
+def textmask_out(tiny_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real ``textmask`` (one leg) and ``t2i`` records of attr-match on the tiny world."""
+    from harness.runner import RunOptions, run_protocol
+
+    out = tmp_path_factory.mktemp("text-report")
+    options = RunOptions(data_root=tiny_world, out_dir=out, device="cpu", cache_dir=out / ".cache")
+    run_protocol("textmask", "attr-match", options, legs=["rstpreid"])
+    run_protocol("t2i", "attr-match", options, legs=["rstpreid"])
+    return out
 
 
-def test_table_matches_seed_004_table2_rows() -> None:
-    table = textmask_table(frame(), baseline="IRRA")
-    assert list(table.columns) == [
-        "dataset",
-        "ratio",
-        "IRRA R1",
-        "IRRA mAP",
-        "DGCMIA R1",
-        "DGCMIA mAP",
-        "Δ DGCMIA − IRRA R1",
-        "Δ DGCMIA − IRRA mAP",
-    ]
-    first = table.iloc[0]
-    assert first["IRRA R1"] == pytest.approx(67.12)
-    assert first["Δ DGCMIA − IRRA R1"] == pytest.approx(0.09)  # printed +0.09
-    assert first["Δ DGCMIA − IRRA mAP"] == pytest.approx(-0.72)  # printed -0.72
-    md = format_table(table)
-    assert "| cuhk-pedes | 0.1 | 67.12 | 60.87 | 67.21 | 60.15 | +0.09 | -0.72 |" in md
-    assert "| cuhk-pedes | 0.2 | 59.73 | 54.56 | 60.59 | 54.72 | +0.86 | +0.16 |" in md
-    csv = format_table(table, "csv")
-    assert csv.splitlines()[1] == "cuhk-pedes,0.10,67.12,60.87,67.21,60.15,0.09,-0.72"
+def test_one_long_frame_with_explicit_units(textmask_out: Path) -> None:
+    frame = measured_frame(load_measured(textmask_out))
+    assert tuple(frame.columns) == COLUMNS
+    assert set(frame["unit"]) == {"%"} and set(frame["kind"]) == {"text"}
+    records = {str(f.key): f.record for f in read_records(textmask_out)}
+    masked = records["attr-match/textmask/rstpreid+mask0.3"]
+    row = frame[(frame["settings"] == "mask0.3") & (frame["metric"] == "R1")].iloc[0]
+    assert row["value"] == pytest.approx(100 * masked.metrics["R1"])  # percent, never a fraction
+    assert row["std"] == pytest.approx(100 * masked.metrics_std["R1"]) and row["mask_ratio"] == 0.3
+    plain = frame[(frame["protocol"] == "t2i") & (frame["metric"] == "mAP")].iloc[0]
+    assert math.isnan(plain["mask_ratio"]) and math.isnan(plain["std"]) and plain["settings"] == ""
+    assert plain["value"] == pytest.approx(100 * records["attr-match/t2i/rstpreid"].metrics["mAP"])
 
 
-def test_table_options_and_errors() -> None:
-    no_delta = textmask_table(frame(), metrics=("R1",), with_std=True)
-    assert list(no_delta.columns) == [
-        "dataset",
-        "ratio",
-        "DGCMIA R1",
-        "DGCMIA R1 std",
-        "IRRA R1",
-        "IRRA R1 std",
-    ]
-    with pytest.raises(ConfigError, match="--baseline 'CLIP' has no text-mask results"):
-        textmask_table(frame(), baseline="CLIP")
-    with pytest.raises(ConfigError, match=r"metrics \['R5'\] are not in the results"):
-        textmask_table(frame(), metrics=("R5",))
-    with pytest.raises(ResultError, match="two results for method 'IRRA', dataset 'cuhk-pedes'"):
-        textmask_table(pd.concat([frame(), frame().iloc[:1]]))
-    with pytest.raises(ResultError, match="lacks columns"):
-        textmask_table(frame().drop(columns="ratio"))
-    mixed = frame().assign(protocol_version=[1] * 4 + [2] * 4)
-    with pytest.raises(ResultError, match="mix textmask protocol versions"):
-        textmask_table(mixed)
-    with pytest.raises(ConfigError, match="--format must be md or csv"):
-        format_table(textmask_table(frame()), "html")
+def test_text_mask_plot_frame_comes_from_the_typed_setting(textmask_out: Path) -> None:
+    frame = measured_textmask(load_measured(textmask_out))
+    assert sorted(frame["ratio"].unique()) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert set(frame["metric"]) == {"R1", "mAP"} and set(frame["unit"]) == {"%"}
+    assert set(frame["source"]) == {"measured"} and (frame["value"] > 1).all()
 
 
-def test_plot_is_written(tmp_path: Path) -> None:
-    path = robustness_plot(frame(), tmp_path / "plots" / "curve.svg", metric="mAP")
-    assert path.read_text().lstrip().startswith("<?xml")
-    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
-
-
-def test_cross_dataset_table() -> None:
-    df = pd.DataFrame(
-        [
-            {"method": "m", "train": "cuhk-pedes", "dataset": "cuhk-pedes", "metric": "R1", "value": 0.7306},
-            {"method": "m", "train": "cuhk-pedes", "dataset": "rstpreid", "metric": "R1", "value": 0.5345},
-            {"method": "m", "train": "rstpreid", "dataset": "cuhk-pedes", "metric": "R1", "value": 0.3226},
-        ]
+def test_text_report_is_an_alias_of_report(textmask_out: Path, tmp_path: Path, cli) -> None:
+    args = ["--with-measured", str(textmask_out), "--allow-nonreportable"]
+    report = cli.invoke(app, ["report", "--table", "dgcmia-t2", *args])
+    assert report.exit_code == 0, report.output
+    plot = tmp_path / "plots" / "curve.png"
+    alias = cli.invoke(
+        app, ["text", "report", "--results", str(textmask_out), "--allow-nonreportable", "--plot", str(plot)]
     )
-    table = cross_dataset_table(df, "m", metrics=("R1",))
-    assert list(table.columns) == ["train", "cuhk-pedes R1", "rstpreid R1"]
-    assert table.set_index("train").loc["cuhk-pedes", "rstpreid R1"] == pytest.approx(53.45)
+    assert alias.exit_code == 0, alias.output
+    assert report.stdout in alias.stdout and "attr-match (measured)" in alias.stdout
+    for suffix in (".png", ".svg"):  # written by the one plot path (harness.atomic, no temporary left)
+        assert (tmp_path / "plots" / f"curve{suffix}").is_file()
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["curve.png", "curve.svg"]
+    csv = cli.invoke(
+        app, ["text", "report", "--results", str(textmask_out), "--format", "csv", "--allow-nonreportable"]
+    )
+    assert csv.exit_code == 0 and csv.stdout.splitlines()[0].count(",") > 3
+    refused = cli.invoke(app, ["text", "report", "--results", str(textmask_out)])
+    assert refused.exit_code == 2 and "--allow-nonreportable" in refused.output
 
 
 @pytest.mark.parametrize(

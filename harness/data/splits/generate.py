@@ -134,13 +134,17 @@ def real_split_sets() -> dict[str, SplitSet]:
 
 def grid_split_set_from_mat(mat_path: Path) -> SplitSet:
     """GRID trials from the official ``features_and_partitions.mat`` (``trainIdxAll``: 10 x 125 ids)."""
-    from scipy.io import loadmat
+    from harness.data.matfile import load_mat
 
+    mat = load_mat(
+        mat_path,
+        what="GRID's official partition (trainIdxAll)",
+        instead="move the file away to use the harness's shipped GRID split (recorded as such)",
+    )
     try:
-        mat = loadmat(str(mat_path))
         cells = mat["trainIdxAll"][0]
-    except Exception as exc:  # missing key, bad file
-        raise DataError(f"{mat_path}: cannot read trainIdxAll ({exc})") from exc
+    except Exception as exc:  # missing key, wrong shape
+        raise DataError(f"{mat_path}: cannot read trainIdxAll ({type(exc).__name__}: {exc})") from exc
     paired = set(range(1, 251))
     trials = []
     for n, cell in enumerate(cells):

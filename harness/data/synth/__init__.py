@@ -7,13 +7,13 @@ split counts the readers must find. The same seed gives byte-identical files.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from harness.atomic import write_json_atomic
-from harness.data.base import SYNTH_MARKER
+from harness.data.base import SYNTH_MARKER, read_synth_marker
+from harness.data.synth.guard import check_root, writing_under
 from harness.errors import ConfigError
 from harness.registry import Registry
 
@@ -49,20 +49,26 @@ def synthesize(
     scale: str = "tiny",
     seed: int = 0,
     datasets: Iterable[str] | None = None,
+    force: bool = False,
 ) -> dict:
     """Write the synthetic world under ``root`` and return the marker's content.
 
     Args:
         scale: ``tiny`` (CI and the demo) or ``small``.
         datasets: registered layout names; default: all of them.
+        force: write into a non-empty folder that is not a synthetic world (files are added
+            beside its contents; an existing file is never overwritten, see ``guard``).
     """
     if scale not in SCALES:
         raise ConfigError(f"unknown synthetic scale {scale!r}; choose one of {', '.join(SCALES)}")
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
     names = [WRITERS.canonical(d) for d in datasets] if datasets is not None else WRITERS.names()
+    check_root(root, marker_name=SYNTH_MARKER, force=force)
+    root.mkdir(parents=True, exist_ok=True)
     marker_path = root / SYNTH_MARKER
-    marker = json.loads(marker_path.read_text()) if marker_path.is_file() else {}
+    marker = read_synth_marker(root) or {}
+    if not isinstance(marker, dict):
+        raise ConfigError(f"{marker_path}: expected a JSON object (the synthetic-world marker)")
     if marker and (marker.get("seed") != seed or marker.get("scale") != scale):
         raise ConfigError(
             f"{root} already holds a synthetic world with seed {marker.get('seed')} and scale "
@@ -70,14 +76,15 @@ def synthesize(
         )
     marker.update({"generator_version": GENERATOR_VERSION, "seed": seed, "scale": scale})
     marker.setdefault("datasets", {})
-    for name in names:
-        written = WRITERS.get(name)(root, seed=seed, scale=SCALES[scale])
-        # a writer returns its split counts, or {"counts": ..., "splits": ...} for a small target
-        # (the trial split set it writes into the marker)
-        marker["datasets"][name] = written if "counts" in written else {"counts": written}
     from harness.data.synth.layouts.cmdg_captions import write_cmdg_captions
 
-    captioned = write_cmdg_captions(root, seed=seed, datasets=names)
+    with writing_under(root):
+        for name in names:
+            written = WRITERS.get(name)(root, seed=seed, scale=SCALES[scale])
+            # a writer returns its split counts, or {"counts": ..., "splits": ...} for a small target
+            # (the trial split set it writes into the marker)
+            marker["datasets"][name] = written if "counts" in written else {"counts": written}
+        captioned = write_cmdg_captions(root, seed=seed, datasets=names)
     if captioned:
         marker["cmdg_captions"] = sorted(set(marker.get("cmdg_captions", [])) | set(captioned))
     write_json_atomic(marker_path, marker, sort_keys=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from harness.data.synth.captions import captions_for
+from harness.data.synth.guard import put
 from harness.data.synth.render import render_person
 from harness.data.synth.world import CameraStyle, Identity, rng_for, sample_camera, sample_identity
 
@@ -55,11 +57,12 @@ def write_image(
     rng = rng_for(seed, dataset, "image", pid, camid, index)
     image, view = render_person(person, camera, rng, size=size)
     caps = captions_for(person, view, rng, n=n_captions)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     if path.suffix.lower() == ".png":
-        image.save(path, "PNG", compress_level=1)
+        image.save(buffer, "PNG", compress_level=1)
     elif path.suffix.lower() == ".bmp":
-        image.save(path, "BMP")
+        image.save(buffer, "BMP")
     else:
-        image.save(path, "JPEG", quality=JPEG_QUALITY)
+        image.save(buffer, "JPEG", quality=JPEG_QUALITY)
+    put(path, buffer.getvalue())
     return SynthImage(path=path, pid=pid, camid=camid, view=view, captions=caps)

@@ -37,15 +37,14 @@ def reported_textmask() -> pd.DataFrame:
 
 
 def measured_textmask(measured: list[Measured]) -> pd.DataFrame:
-    """The long frame from ``textmask`` records (R1 and mAP, percent), with ``source="measured"``."""
-    rows = [
-        {"method": m.method, "dataset": m.target, "ratio": m.mask_ratio, "metric": k, "value": m.metrics[k]}
-        for m in measured
-        if m.protocol == "textmask" and m.mask_ratio is not None
-        for k in ("R1", "mAP")
-        if k in m.metrics
-    ]
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    """The plot's frame from records with masked query captions (``settings.text_mask``): R1 and
+    mAP rows of the one measured frame (:func:`harness.reports.frame.measured_frame`, percent), with
+    ``source="measured"``."""
+    from harness.reports.frame import measured_frame
+
+    frame = measured_frame(measured)
+    frame = frame[frame["mask_ratio"].notna() & frame["metric"].isin(["R1", "mAP"])]
+    frame = frame.rename(columns={"mask_ratio": "ratio"})[[*COLUMNS, "std", "unit"]].reset_index(drop=True)
     frame["source"] = "measured"
     return frame
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.data.synth.guard import put_text
 from harness.data.synth.world import sample_identity
 
 CAPTIONED = {"market1501": ("market1501", "market1501"), "prid2011": ("prid", "prid2011")}
@@ -53,6 +54,6 @@ def write_cmdg_captions(root: Path, *, seed: int, datasets: list[str]) -> list[s
             )
         out = root / "captions" / "cmdg" / f"{cmdg_name}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps([block], indent=1))
+        put_text(out, json.dumps([block], indent=1))
         written.append(dataset)
     return written

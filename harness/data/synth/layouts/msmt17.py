@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.data.synth.guard import put_text
 from harness.data.synth.layouts._common import SplitCounter
 from harness.data.synth.world import rng_for
 
@@ -48,5 +49,5 @@ def write_msmt17(root: Path, *, seed: int, scale: dict) -> dict:
                 emit("query" if c == 0 and j == 0 else "gallery", "test", tid, world_pid, cam, k)
                 k += 1
     for split, lines in lists.items():
-        (base / f"list_{split}.txt").write_text("\n".join(lines) + "\n")
+        put_text(base / f"list_{split}.txt", "\n".join(lines) + "\n")
     return out.counts()

@@ -8,12 +8,13 @@ recorded in the world's marker) include the number of captions per split.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.atomic import write_json_atomic
 from harness.data.synth.draw import write_image
+from harness.data.synth.guard import put_text
 from harness.data.synth.world import rng_for
 
 
@@ -73,5 +74,5 @@ def write_pedes(root: Path, plan: PedesPlan, *, seed: int) -> dict:
                 captions += len(written.captions)
             pid += 1
         counts[split] = {"ids": n_ids, "images": images, "captions": captions}
-    write_json_atomic(base / plan.annotation, entries, indent=1)
+    put_text(base / plan.annotation, json.dumps(entries, indent=1) + "\n")
     return counts

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.data.synth.guard import put_text
 from harness.data.synth.layouts._common import SplitCounter
 from harness.data.synth.world import rng_for
 
@@ -87,5 +88,5 @@ def write_synthpedes(root: Path, *, seed: int, scale: dict) -> dict:
                     "prompt_caption": [image.captions[0]],
                 }
             )
-    (base / "synthpedes_dataset.json").write_text(json.dumps(entries, indent=1))
+    put_text(base / "synthpedes_dataset.json", json.dumps(entries, indent=1))
     return out.counts()
