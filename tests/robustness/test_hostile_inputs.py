@@ -346,3 +346,29 @@ def test_output_under_a_file_is_one_line(cli, tmp_path: Path, command: str) -> N
 def test_profile_input_too_large_is_refused(cli) -> None:
     result = cli.invoke(app, ["profile", "-m", "hsv-hist", "--device", "cpu", "--input", "100000x100000"])
     assert_user_error(result, "--input 100000x100000: each side may be at most 2048 pixels")
+
+
+def test_synth_interrupted_by_a_full_disk_says_so_and_the_rerun_finishes(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    root = tmp_path / "world"
+    real_replace, calls = os.replace, []
+
+    def full_after_ten(src, dst, *args, **kwargs):
+        calls.append(dst)
+        if len(calls) > 10:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr("harness.atomic.os.replace", full_after_ten)
+    args = ["data", "synth", "--root", str(root), "--dataset", "viper"]
+    output = assert_user_error(
+        cli.invoke(app, args), "No space left on device", "files written so far are kept"
+    )
+    assert "run the same command again" in output and not (root / "harness-synthetic.json").exists()
+    monkeypatch.setattr("harness.atomic.os.replace", real_replace)
+    again = cli.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert (root / "harness-synthetic.json").is_file() and not (root / "harness-synthetic.partial").exists()
+    other_seed = cli.invoke(app, [*args, "--seed", "1"])
+    assert_user_error(other_seed, "already holds a synthetic world with seed 0")

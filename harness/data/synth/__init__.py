@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harness.atomic import write_json_atomic
 from harness.data.base import SYNTH_MARKER, read_synth_marker
-from harness.data.synth.guard import check_root, writing_under
+from harness.data.synth.guard import PARTIAL_MARKER, check_root, writing_under
 from harness.errors import ConfigError
 from harness.registry import Registry
 
@@ -43,6 +43,16 @@ WRITERS.register("ilids", "harness.data.synth.layouts.small_targets:write_ilids"
 WRITERS.register("dukemtmc", "harness.data.synth.layouts.market_style:write_dukemtmc")
 
 
+def read_synth_marker_file(path: Path) -> dict:
+    """A marker-like JSON object (the partial marker); anything else is a one-line error."""
+    from harness.data.files import read_user_json
+
+    content = read_user_json(path, what="synthetic-world marker")
+    if not isinstance(content, dict):
+        raise ConfigError(f"{path}: expected a JSON object; remove it if no synthesis is under way")
+    return content
+
+
 def synthesize(
     root: str | os.PathLike[str],
     *,
@@ -66,6 +76,16 @@ def synthesize(
     check_root(root, marker_name=SYNTH_MARKER, force=force)
     root.mkdir(parents=True, exist_ok=True)
     marker_path = root / SYNTH_MARKER
+    partial = root / PARTIAL_MARKER
+    if partial.is_file():
+        begun = read_synth_marker_file(partial)
+        if (begun.get("seed"), begun.get("scale")) != (seed, scale):
+            raise ConfigError(
+                f"{root} holds an unfinished synthetic world with seed {begun.get('seed')} and scale "
+                f"{begun.get('scale')!r}; finish it with the same --seed/--scale or use another --root"
+            )
+    if not marker_path.exists():
+        write_json_atomic(partial, {"seed": seed, "scale": scale, "generator_version": GENERATOR_VERSION})
     marker = read_synth_marker(root) or {}
     if not isinstance(marker, dict):
         raise ConfigError(f"{marker_path}: expected a JSON object (the synthetic-world marker)")
@@ -88,4 +108,5 @@ def synthesize(
     if captioned:
         marker["cmdg_captions"] = sorted(set(marker.get("cmdg_captions", [])) | set(captioned))
     write_json_atomic(marker_path, marker, sort_keys=True)
+    partial.unlink(missing_ok=True)
     return marker

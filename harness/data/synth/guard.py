@@ -4,8 +4,9 @@ the generator did not write and never follows a link out of the chosen root.
 Rules (docs/failure-modes.md, "Writers touch only what they made"):
 
 * the root must be a folder (or not exist yet) that can be written;
-* a non-empty root without the synthetic-world marker is refused (it may hold real data), unless
-  ``force``; then files are added beside what is there;
+* a non-empty root without the synthetic-world marker (or the partial marker an interrupted
+  synthesis leaves) is refused (it may hold real data), unless ``force``; then files are added
+  beside what is there;
 * a file that already exists is left alone when it holds exactly the bytes the generator would
   write (a rerun of the same seed and scale), and refused otherwise, naming it; nothing is
   replaced;
@@ -25,6 +26,9 @@ from harness.errors import ConfigError
 from harness.safepaths import inside
 
 _ROOT: ContextVar[Path | None] = ContextVar("synth_root", default=None)
+PARTIAL_MARKER = "harness-synthetic.partial"
+"""Written before the first file of a new world and removed after the marker: an interrupted
+``data synth`` leaves it, so the same command run again may finish the world."""
 
 
 def check_root(root: Path, *, marker_name: str, force: bool) -> None:
@@ -38,7 +42,8 @@ def check_root(root: Path, *, marker_name: str, force: bool) -> None:
         raise ConfigError(f"--root {root} cannot be created: {parent} is a file, not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"--root {root} cannot be written ({parent} is read-only or not yours)")
-    if root.is_dir() and not (root / marker_name).is_file() and not force:
+    ours = (root / marker_name).is_file() or (root / PARTIAL_MARKER).is_file()
+    if root.is_dir() and not ours and not force:
         entries = sorted(p.name for p in root.iterdir())
         if entries:
             shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
