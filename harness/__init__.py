@@ -7,6 +7,7 @@ public entry points are re-exported lazily::
     method = harness.load_method("hsv-hist")
     outcomes = harness.run_protocol("single", "hsv-hist", harness.RunOptions(data_root=..., out_dir=...))
     frame = harness.load_results("harness-out")
+    outcomes = harness.evaluate(my_model, protocol="single", preprocess={"input_size": (256, 128)})
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _LAZY = {
     "evaluate_features": "harness.metrics",
     "get_protocol": "harness.protocols.registry",
     "synthesize": "harness.data.synth",
+    "evaluate": "harness.api",
 }
 
 __all__ = ["__version__", *_LAZY]

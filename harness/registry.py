@@ -98,6 +98,12 @@ class Registry(Generic[T]):
                 raise RegistryError(f"alias {alias!r} of {self.kind} {name!r} collides with {owner!r}")
             self._aliases[akey] = key
 
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` and its aliases (an entry registered for one call, e.g. ``harness.evaluate``)."""
+        key = self._normalise(self.canonical(name))
+        del self._entries[key], self._display[key]
+        self._aliases = {alias: target for alias, target in self._aliases.items() if target != key}
+
     def add_loader(self, loader: Callable[[Registry[T]], None]) -> None:
         """Add a callable that fills the registry on first use (directory scans, entry points)."""
         self._loaders.append(loader)

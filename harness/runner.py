@@ -21,6 +21,8 @@ from harness.pipeline.sources import query_source
 from harness.results.per_query import attach_per_query, score_query_sets
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from harness.data.base import DatasetRead
     from harness.engine.session import EngineSession
     from harness.protocols import LegSpec, ProtocolSpec
@@ -37,9 +39,11 @@ def run_protocol(
     *,
     legs: list[str] | None = None,
     progress: ProgressHook = no_progress,
+    on_outcome: Callable[[LegOutcome], None] | None = None,
 ) -> list[LegOutcome]:
     """Run ``method_name`` on the legs of ``protocol_name`` (all legs by default); one outcome per
-    written record (a leg sweeping text-mask ratios writes one per ratio; other ranks write none)."""
+    written record (a leg sweeping text-mask ratios writes one per ratio; other ranks write none).
+    ``on_outcome`` is called with each leg's outcomes as soon as they are written."""
     from harness.engine.distributed import DistContext
     from harness.engine.preflight import check_writable
     from harness.engine.session import EngineSession
@@ -63,9 +67,13 @@ def run_protocol(
     )
     check_checkpoint_hashes(card, weights, strict=options.strict)  # a mismatch warns, or fails under --strict
     reads: dict[str, DatasetRead] = {}
-    outcomes = []
+    outcomes: list[LegOutcome] = []
     for leg in chosen:
-        outcomes += run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress, engine)
+        finished = run_leg(protocol, leg, method_name, weights[leg.name], options, reads, progress, engine)
+        outcomes += finished
+        if on_outcome is not None:
+            for outcome in finished:
+                on_outcome(outcome)
     return outcomes
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, out, styled
 
 app = typer.Typer(help="Inspect, verify and prune the embedding cache.", no_args_is_help=True)
 
@@ -74,7 +74,7 @@ def verify_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACH
         problems = verify_entry(entry)
         if problems:
             damaged += 1
-            err.print(f"damaged {entry.digest[:12]} ({entry.path}):", highlight=False, markup=False)
+            err.print(styled(("damaged", "red"), f" {entry.digest[:12]} ({entry.path}):"))
             for problem in problems:
                 err.print(f"  {problem}", highlight=False, markup=False)
     out.print(f"{total - damaged} of {total} entries intact")

@@ -15,10 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, key_table, out, print_table, styled
 
 STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "missing": "bold red", "new": "yellow"}
 REGRESSION_EXIT = 1
@@ -114,10 +113,10 @@ def check_command(
     line = _summary_line(summary)
     console = out if fmt == "table" else err  # csv/json keep stdout machine-readable
     if summary.passed:
-        console.print(f"[green]check passed[/]: {escape(line)}", highlight=False)
+        console.print(styled(("check passed", "green"), f": {line}"))
         return
     failed = f"{len(summary.failures)} metric(s) regressed or missing"
-    console.print(f"[bold red]check failed[/]: {failed}; {escape(line)}", highlight=False)
+    console.print(styled(("check failed", "bold red"), f": {failed}; {line}"))
     raise typer.Exit(REGRESSION_EXIT)
 
 
@@ -139,16 +138,12 @@ def _print_table(summary, verbose: bool, title: str) -> None:
     rows = _rows(summary, verbose)
     if not rows:
         return
-    table = Table(*COLUMNS, title=escape(title))
-    for column in table.columns[:3]:
-        column.no_wrap = True  # names are never cut (grep-able output)
-        column.overflow = "fold"
-    for row in rows:
-        cells = [escape(c) for c in _cells(row)]
-        style = STYLE.get(row.status, "")
-        cells[-1] = f"[{style}]{cells[-1]}[/]" if style else cells[-1]
-        table.add_row(*cells)
-    out.print(table)
+    cells = [_cells(row) for row in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(3)]
+    table = key_table(*COLUMNS, keys=3, title=title, widths=widths)  # names are never cut (grep-able)
+    for row, row_cells in zip(rows, cells, strict=True):
+        table.add_row(*row_cells[:-1], Text(row_cells[-1], style=STYLE.get(row.status, "")))
+    print_table(table)
 
 
 def _render(rows, fmt: str) -> str:

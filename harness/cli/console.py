@@ -1,25 +1,51 @@
-"""Shared CLI helpers: rich consoles, user-error handling and progress bars."""
+"""Shared CLI helpers: consoles, styled lines, user-error handling, progress and output formats.
+
+Both consoles print every string **literally**: rich markup is off (``markup=False``), so a path,
+a protocol part such as ``[train+query]`` or a note is never parsed as a style tag. Styling is
+explicit: :func:`styled` builds a line from ``(text, style)`` pieces and table cells take
+``rich.text.Text`` objects.
+
+Progress (:func:`progress_bars`) is drawn as rich bars when both stdout and stderr are terminals;
+otherwise (a pipe, a log file, CI) it is plain lines on stderr at a steady rate: every 10 % of a
+phase or every 30 s, whichever comes first, with images/s and the ETA.
+"""
 
 from __future__ import annotations
 
+import csv
 import functools
-from collections.abc import Callable, Iterator
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, TextIO, TypeVar
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
 
 from harness.errors import HarnessError
+from harness.pipeline.options import ProgressHook, no_progress
 
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 USER_ERROR_EXIT = 2
+PLAIN_EVERY_FRACTION = 0.10
+PLAIN_EVERY_SECONDS = 30.0
+
+
+def styled(*pieces: str | tuple[str, str]) -> Text:
+    """One line from literal pieces: ``"text"`` unstyled or ``("text", "style")``; no markup parsing."""
+    return Text.assemble(*pieces)
 
 
 def handle_errors(func: F) -> F:
@@ -30,23 +56,141 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except HarnessError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
+            err.print(styled(("error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise typer.Exit(USER_ERROR_EXIT) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+# -- output formats ---------------------------------------------------------------------------------
+
+
+class OutputFormat(StrEnum):
+    """``--format`` of listing commands: a table for people, CSV or JSON for programs."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FORMAT_HELP = "table (for people), csv or json (for programs; full values, one row per item)."
+
+
+WORD_WIDTH = 12
+"""Non-key columns keep at least this many characters (or their longest word) before folding."""
+
+
+def key_table(
+    *columns: str,
+    keys: int = 1,
+    title: str | None = None,
+    widths: Sequence[int] = (),
+    words: Sequence[int] = (),
+) -> Table:
+    """A rich table whose first ``keys`` columns (names, legs) are never cut or wrapped.
+
+    ``widths`` are the longest values of those key columns; the other columns wrap at spaces (and
+    fold a word only when it is longer than the room left), so ``harness list methods | grep
+    clip-reid`` finds the name at 80 columns. ``words`` are each column's longest word.
+    """
+    table = Table(title=title)
+    key_widths = [max(len(c), widths[i] if i < len(widths) else 0) for i, c in enumerate(columns[:keys])]
+    wanted = [min(max(words[i] if i < len(words) else 0, len(c)), WORD_WIDTH) for i, c in enumerate(columns)]
+    wanted = wanted[keys:]
+    room = out.width - sum(key_widths) - (3 * len(columns) + 1)  # borders and padding
+    while wanted and sum(wanted) > room and max(wanted) > 4:  # shrink the widest until they fit
+        wanted[wanted.index(max(wanted))] -= 1
+    for column, width in zip(columns[:keys], key_widths, strict=True):
+        table.add_column(column, no_wrap=True, min_width=width, overflow="ignore")
+    for column, width in zip(columns[keys:], wanted, strict=True):
+        table.add_column(column, overflow="fold", min_width=width)
+    return table
+
+
+def print_table(table: Table, console: Console | None = None) -> None:
+    """Print ``table``; if the non-key columns' minimum widths would push it past the console's
+    width (rich then crops the right edge), drop them and let those columns fold instead."""
+    console = console or out
+    probe = Console(width=console.width, file=io.StringIO(), markup=False, highlight=False)
+    with probe.capture() as captured:
+        probe.print(table, crop=False)
+    if max(map(cell_len, captured.get().splitlines()), default=0) > console.width:
+        for column in table.columns:
+            if not column.no_wrap:
+                column.min_width = None
+    console.print(table)
+
+
+def emit_rows(
+    fmt: OutputFormat,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keys: int = 1,
+    title: str | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Print ``rows`` as a table (key columns never cut), CSV (header row) or a JSON list of objects."""
+    if fmt is OutputFormat.table:
+        widths = [max((len(_cell(r[i])) for r in rows), default=0) for i in range(keys)]
+        words = [
+            max((len(w) for r in rows for w in _cell(r[i]).split()), default=0) for i in range(len(columns))
+        ]
+        table = key_table(*columns, keys=keys, title=title, widths=widths, words=words)
+        for row in rows:
+            table.add_row(*(cell if isinstance(cell, Text) else Text(_cell(cell)) for cell in row))
+        print_table(table)
+        return
+    stream = stream or sys.stdout
+    plain = [[cell.plain if isinstance(cell, Text) else cell for cell in row] for row in rows]
+    if fmt is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(c) for c in row] for row in plain])
+        stream.write(buffer.getvalue())
+    else:
+        stream.write(json.dumps([dict(zip(columns, row, strict=True)) for row in plain], indent=2) + "\n")
+    stream.flush()
+
+
+def _cell(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "yes"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+# -- progress ---------------------------------------------------------------------------------------
+
+
+def interactive() -> bool:
+    """Whether progress may be drawn as live bars: both stdout and stderr are terminals."""
+    return out.is_terminal and err.is_terminal
+
+
 @contextmanager
-def progress_bars(enabled: bool = True) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
-    """A hook ``(description, total) -> advance(n)`` drawing one rich bar per phase, images/s included."""
+def progress_bars(enabled: bool = True, *, plain: bool | None = None) -> Iterator[ProgressHook]:
+    """A hook ``(description, total) -> advance(n)``: rich bars on a terminal, else plain lines.
+
+    ``plain`` forces the plain-line mode (default: plain unless :func:`interactive`).
+    """
     if not enabled:
-        yield lambda description, total: lambda n: None
+        yield no_progress
+        return
+    if plain is None:
+        plain = not interactive()
+    if plain:
+        yield plain_progress(err.file)
         return
     columns = (
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[rate]}", markup=False),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err, transient=False) as progress:
@@ -63,3 +207,68 @@ def progress_bars(enabled: bool = True) -> Iterator[Callable[[str, int], Callabl
             return advance
 
         yield hook
+
+
+def plain_progress(
+    stream: TextIO,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    every_fraction: float = PLAIN_EVERY_FRACTION,
+    every_seconds: float = PLAIN_EVERY_SECONDS,
+) -> ProgressHook:
+    """Plain progress lines (for pipes and logs): a line each ``every_fraction`` of the phase or
+    ``every_seconds``, whichever comes first, and one at the end, each with images/s and the ETA."""
+
+    def hook(description: str, total: int) -> Callable[[int], None]:
+        start = clock()
+        state = {"done": 0, "next_fraction": every_fraction, "last_line": start}
+
+        def line(now: float) -> None:
+            done = state["done"]
+            elapsed = max(now - start, 1e-9)
+            rate = done / elapsed
+            percent = 100.0 * done / total if total else 100.0
+            eta = (total - done) / rate if rate > 0 else None
+            eta_text = "done" if done >= total else ("ETA ?" if eta is None else f"ETA {_duration(eta)}")
+            stream.write(
+                f"{description}: {done}/{total} ({percent:.0f}%) {rate:,.1f} img/s, "
+                f"elapsed {_duration(elapsed)}, {eta_text}\n"
+            )
+            stream.flush()
+            state["last_line"] = now
+
+        def advance(n: int) -> None:
+            state["done"] += n
+            now = clock()
+            fraction = state["done"] / total if total else 1.0
+            if state["done"] >= total or fraction >= state["next_fraction"]:
+                while state["next_fraction"] <= fraction:
+                    state["next_fraction"] += every_fraction
+                line(now)
+            elif now - state["last_line"] >= every_seconds:
+                line(now)
+
+        return advance
+
+    return hook
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class NoteLog:
+    """Prints each distinct note once per run (many legs share the same notes)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or out
+        self.seen: set[str] = set()
+
+    def __call__(self, note: str, *, indent: str = "  ") -> None:
+        if note in self.seen:
+            return
+        self.seen.add(note)
+        self.console.print(styled((f"{indent}note: {note}", "dim")), soft_wrap=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, out, styled
 from harness.errors import ConfigError
 
 app = typer.Typer(
@@ -96,13 +95,13 @@ def check_command(
         if st.synthetic:
             notes.append("synthetic")
         if st.withdrawn:
-            notes.append("[yellow]withdrawn[/]")
+            notes.append("withdrawn")
         if st.captions:
             notes.append(f"CMDG captions on {st.captions['captioned']:,} images")
         if st.trials:
             notes.append(f"{st.trials} trials ok")
-        counts = "-" if st.status != "found" else ("ok" if st.counts_ok else "[red]MISMATCH[/]")
-        summary.add_row(st.title, f"[{colour}]{st.status}[/]", st.layout or "-", counts, ", ".join(notes))
+        counts = "-" if st.status != "found" else ("ok" if st.counts_ok else Text("MISMATCH", style="red"))
+        summary.add_row(st.title, Text(st.status, style=colour), st.layout or "-", counts, ", ".join(notes))
     out.print(summary)
     for st in statuses:
         if st.status == "missing" and not st.named:
@@ -120,16 +119,16 @@ def check_command(
             for c in st.checks:
                 exp_ids = c.expected.ids if c.expected else None
                 exp_images = c.expected.images if c.expected else None
-                mark = "ok" if c.ok else "[red]MISMATCH[/]"
+                mark = "ok" if c.ok else Text("MISMATCH", style="red")
                 table.add_row(
                     c.split, _num(exp_ids), _num(c.found.ids), _num(exp_images), _num(c.found.images), mark
                 )
             out.print(table)
         for problem in st.problems:
-            out.print(f"[red]problem[/] {escape(f'{st.title}: {problem}')}", highlight=False, soft_wrap=True)
+            out.print(styled(("problem", "red"), f" {st.title}: {problem}"), soft_wrap=True)
     failed = [st.title for st in statuses if st.failed(strict)]
     if failed:
-        err.print(f"[bold red]data check failed:[/] {', '.join(failed)}")
+        err.print(styled(("data check failed:", "bold red"), f" {', '.join(failed)}"))
         raise typer.Exit(CHECK_FAILED_EXIT)
 
 
@@ -176,6 +175,8 @@ def manifest_command(
             f"{s['excluded_images']:,}",
             s["layout"],
         )
-    table.add_row("[bold]total", "", f"{training.num_ids:,}", f"{training.num_images:,}", "", "")
+    table.add_row(
+        Text("total", style="bold"), "", f"{training.num_ids:,}", f"{training.num_images:,}", "", ""
+    )
     out.print(table)
     out.print(f"training manifest: {path}", markup=False, highlight=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from harness.cli.console import handle_errors, out, progress_bars
-from harness.cli.run_cmd import print_outcomes
+from harness.cli.run_output import print_outcomes
 
 DEMO_PROTOCOL = "single"
 DEMO_METHOD = "hsv-hist"

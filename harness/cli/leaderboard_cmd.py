@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, out, styled
 
 
 @handle_errors
@@ -30,8 +30,11 @@ def leaderboard_command(
     written, skipped = build_leaderboard(out_dir, results, allow_nonreportable=allow_nonreportable)
     if skipped:
         err.print(
-            f"[yellow]note:[/] left out {skipped} not-reportable record(s) (random-init or synthetic data); "
-            "--allow-nonreportable includes them, marked †"
+            styled(
+                ("note:", "yellow"),
+                f" left out {skipped} not-reportable record(s) (random-init or synthetic data); "
+                "--allow-nonreportable includes them, marked †",
+            )
         )
     out.print(
         f"leaderboard: {len(written) - 2} protocol page(s), open {out_dir / 'index.html'}", highlight=False

@@ -1,13 +1,12 @@
-"""``harness list methods|protocols|datasets``."""
+"""``harness list methods|protocols|datasets [--format table|csv|json]``."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 import typer
-from rich.table import Table
 
-from harness.cli.console import handle_errors, out
+from harness.cli.console import FORMAT_HELP, OutputFormat, emit_rows, err, handle_errors, styled
 
 
 class Kind(StrEnum):
@@ -19,49 +18,87 @@ class Kind(StrEnum):
 @handle_errors
 def list_command(
     kind: Kind = typer.Argument(..., help="What to list: methods, protocols or datasets."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
-    """List the registered methods, protocols or datasets."""
-    if kind is Kind.methods:
-        from harness.methods import METHODS
+    """List the registered methods, protocols or datasets (names are never cut, at any width).
 
-        table = Table(
-            "method", "aliases", "title", "family", "modalities", "input", "weights", title="Methods"
-        )
+    Every method card's architecture family is checked (a built-in name, or an importable
+    ``package.module:callable``); a bad one is reported on stderr and the exit status is 2.
+    """
+    problems: list[str] = []
+    if kind is Kind.methods:
+        from harness.errors import HarnessError
+        from harness.methods import METHODS
+        from harness.models.external import check_family
+
+        columns = ["method", "aliases", "title", "family", "modalities", "input", "weights"]
+        rows = []
         for name in METHODS.names():
             card = METHODS.get(name)
-            table.add_row(
-                name,
-                ", ".join(card.aliases),
-                card.title,
-                card.family,
-                "+".join(card.modalities),
-                "x".join(map(str, card.input_size)),
-                "none needed" if card.weights_free else "checkpoint",
+            try:
+                check_family(card)
+            except HarnessError as exc:
+                problems.append(str(exc))
+            rows.append(
+                [
+                    name,
+                    list(card.aliases),
+                    card.title,
+                    card.family,
+                    "+".join(card.modalities),
+                    "x".join(map(str, card.input_size)),
+                    "none needed" if card.weights_free else "checkpoint",
+                ]
             )
+        title = "Methods"
+        if fmt is OutputFormat.table:  # 80 columns: fold modalities, input and weights into one cell
+            columns = ["method", "aliases", "family", "input", "title"]
+            rows = [
+                [
+                    r[0],
+                    r[1],
+                    r[3],
+                    f"{r[4]} {r[5]}" + (" (no weights)" if r[6] == "none needed" else ""),
+                    r[2],
+                ]
+                for r in rows
+            ]
     elif kind is Kind.protocols:
         from harness.protocols import PROTOCOLS
 
-        table = Table("protocol", "version", "aliases", "title", "legs", title="Protocols")
+        columns = ["protocol", "version", "aliases", "title", "legs"]
+        rows = []
         for name in PROTOCOLS.names():
             spec = PROTOCOLS.get(name)
-            table.add_row(
-                name,
-                str(spec.version),
-                ", ".join(spec.aliases),
-                spec.title,
-                ", ".join(leg.name for leg in spec.legs),
+            rows.append(
+                [
+                    name,
+                    str(spec.version),
+                    list(spec.aliases),
+                    spec.title,
+                    [leg.name for leg in spec.legs],
+                ]
             )
+        title = "Protocols"
     else:
         from harness.data.registry import DATASETS
 
-        table = Table("dataset", "aliases", "title", "layouts", title="Datasets")
+        columns = ["dataset", "aliases", "title", "withdrawn", "layouts"]
+        rows = []
         for name in DATASETS.names():
             reader = DATASETS.get(name)
-            title = reader.title + (" [yellow](withdrawn)[/]" if reader.withdrawn else "")
-            table.add_row(
-                name,
-                ", ".join(DATASETS.aliases_of(name)),
-                title,
-                ", ".join(layout.variant for layout in reader.layouts),
+            rows.append(
+                [
+                    name,
+                    DATASETS.aliases_of(name),
+                    reader.title,
+                    bool(reader.withdrawn),
+                    [layout.variant for layout in reader.layouts],
+                ]
             )
-    out.print(table)
+        title = "Datasets"
+    emit_rows(fmt, columns, rows, title=title)
+    for problem in problems:
+        err.print(styled(("error:", "bold red"), f" {problem}"), soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)

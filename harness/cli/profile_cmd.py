@@ -8,8 +8,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from harness.cli.console import handle_errors, out
+from harness.cli.console import handle_errors, out, styled
 from harness.errors import ConfigError
+
+WEIGHTS_NOTE = {
+    "random-init": "random init (no checkpoint needed: parameters, FLOPs and timings do not depend on it)",
+    "checkpoint": "the given checkpoint",
+    "weights-free": "none (the method has no learned weights)",
+}
+
 
 MAX_INPUT_SIDE = 2048
 
@@ -49,13 +56,28 @@ def _g(block: dict | None) -> str:
     return "-" if block is None else f"{block['gflops']:.2f}"
 
 
+def significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant figures, thousands separated: 0.0412, 4.12, 412, 4,120."""
+    if value == 0 or value != value:
+        return f"{value:g}"
+    from math import floor, log10
+
+    places = digits - 1 - floor(log10(abs(value)))  # negative: round to tens, hundreds, ...
+    rounded = round(value, places)
+    if rounded and floor(log10(abs(rounded))) > floor(log10(abs(value))):  # 0.9996 -> 1.00, not 1.000
+        places -= 1
+    return f"{rounded:,.{max(places, 0)}f}"
+
+
 @handle_errors
 def profile_command(
     method: str = typer.Option(..., "--method", "-m", help="Method name or alias."),
     input_size: str = typer.Option(None, "--input", help="HEIGHTxWIDTH; default: the card's input size."),
-    weights: Path = typer.Option(None, "--weights", help="Checkpoint to load (else --random-init)."),
+    weights: Path = typer.Option(
+        None, "--weights", help="Checkpoint to load; default: random init (cost does not depend on weights)."
+    ),
     random_init: bool = typer.Option(
-        False, "--random-init", help="Random weights (cost does not depend on them)."
+        False, "--random-init", help="Random weights (the default without --weights; kept for scripts)."
     ),
     variant: str = typer.Option(None, "--variant", help="Method variant from its card."),
     device: str = typer.Option(None, "--device", help="cpu or cuda[:N]; default: cuda when available."),
@@ -69,7 +91,11 @@ def profile_command(
     test_texts: int = typer.Option(0, "--test-texts", min=0, help="Texts of a test set to time (derived)."),
     json_path: Path = typer.Option(None, "--json", help="Also write the cost block as JSON here."),
 ) -> None:
-    """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size."""
+    """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size.
+
+    Needs no checkpoint: without --weights the network is randomly initialised (parameters, FLOPs
+    and timings do not depend on the weights), which the output and the JSON say.
+    """
     from harness.methods.load import load_method
     from harness.profiling.profile import ProfileSettings, profile_method
 
@@ -79,7 +105,12 @@ def profile_command(
 
         refuse_overlap(json_path, [weights], option="--json")  # never write the cost over the checkpoint
     adapter = load_method(
-        method, weights, variant=variant, device=device, random_init=random_init, dtype=dtype
+        method,
+        weights,
+        variant=variant,
+        device=device,
+        random_init=random_init or weights is None,
+        dtype=dtype,
     )
     settings = ProfileSettings(
         input_size=size,
@@ -91,36 +122,36 @@ def profile_command(
     )
     cost = profile_method(adapter, settings)
     height, width = cost["input_size"]
-    table = Table(title=f"cost of {cost['method']} ({cost['device']}, {cost['dtype']}, {height}x{width})")
-    for name in (
-        "Method",
-        "Params image (M)",
-        "Params text (M)",
-        "Params total (M)",
-        "GFLOPs/image",
-        "GFLOPs/text",
-        "Latency b1 (ms)",
-        f"Throughput b{batch_size} (img/s)",
-        "Test set (s)",
-    ):
-        table.add_column(name, justify="right")
-    test_set = cost.get("test_set", {}).get("compute_s")
-    table.add_row(
-        cost["method"],
-        _m(cost["params"]["image"]),
-        _m(cost["params"]["text"]),
-        _m(cost["params"]["total"]),
-        _g(cost["flops_per_image"]),
-        _g(cost["flops_per_text"]),
-        f"{cost['latency_image_b1']['median_ms']:.2f}",
-        f"{cost['throughput_image']['items_per_s']:,.0f}",
-        "-" if test_set is None else f"{test_set:.1f}",
+    table = Table(
+        "measure",
+        "value",
+        title=f"cost of {cost['method']} ({cost['device']}, {cost['dtype']}, {height}x{width})",
     )
+    test_set = cost.get("test_set", {}).get("compute_s")
+    rows = {
+        "Params image (M)": _m(cost["params"]["image"]),
+        "Params text (M)": _m(cost["params"]["text"]),
+        "Params total (M)": _m(cost["params"]["total"]),
+        "GFLOPs/image": _g(cost["flops_per_image"]),
+        "GFLOPs/text": _g(cost["flops_per_text"]),
+        "Latency b1 (ms)": significant(cost["latency_image_b1"]["median_ms"]),
+        f"Throughput b{batch_size} (img/s)": significant(cost["throughput_image"]["items_per_s"]),
+        "Test set (s)": "-" if test_set is None else significant(test_set),
+    }
+    for name, value in rows.items():
+        table.add_row(name, value)
     out.print(table)
+    out.print(f"weights: {WEIGHTS_NOTE.get(cost['weights'], cost['weights'])}", soft_wrap=True)
     out.print(
-        f"[dim]FLOPs: {cost['flops_per_image']['convention']} ({cost['flops_per_image']['counter']}); "
-        f"timing: {cost['latency_image_b1']['clock']}, median of {iters} after {warmup} warm-up calls; "
-        "test-set time is derived from in-memory throughput[/]"
+        styled(
+            (
+                f"FLOPs: {cost['flops_per_image']['convention']} ({cost['flops_per_image']['counter']}); "
+                f"timing: {cost['latency_image_b1']['clock']}, median of {iters} after {warmup} warm-up "
+                "calls; test-set time is derived from in-memory throughput",
+                "dim",
+            )
+        ),
+        soft_wrap=True,
     )
     if json_path is not None:
         from harness.atomic import write_owned

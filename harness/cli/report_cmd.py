@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import err, handle_errors, out, styled
 
 
 @handle_errors
@@ -68,11 +68,10 @@ def report_command(
         )
         if not placed:
             err.print(
-                f"[yellow]warning:[/] no record in {with_measured} fills a cell of {built.name}",
-                highlight=False,
+                styled(("warning:", "yellow"), f" no record in {with_measured} fills a cell of {built.name}")
             )
         for line in built.unplaced:
-            err.print(f"[dim]not placed:[/] {line}", highlight=False)
+            err.print(styled(("not placed:", "dim"), f" {line}"))
     text = render(built, fmt)
     if out_file:
         from harness.atomic import same_first_line, write_owned

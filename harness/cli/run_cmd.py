@@ -6,10 +6,12 @@ import os
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from typer.core import TyperCommand
 
-from harness.cli.console import err, handle_errors, out, progress_bars
+from harness.cli.console import OutputFormat, err, handle_errors, progress_bars
+from harness.cli.run_output import RunPrinter, print_outcomes
+
+__all__ = ["print_outcomes", "run_command"]
 
 DEFAULT_OUT = Path("harness-out")
 OPTIONAL_VALUE_OPTIONS = ("--rerank", "--aqe")
@@ -30,57 +32,6 @@ class RunCommand(TyperCommand):
                 if following is None or following.startswith("-") or "=" not in following:
                     fixed.append(DEFAULT)
         return super().parse_args(ctx, fixed)
-
-
-def print_outcomes(outcomes, title: str) -> None:
-    """A rich table of the headline metrics (display units, from the metric registry) per record,
-    with where each record was written."""
-    from harness.metrics.registry import metric_info, order_metrics
-    from harness.results.identity import record_key
-
-    names = order_metrics({k for o in outcomes for k in o.record.metrics})
-    table = Table("leg", *names, "queries (valid)", title=title)
-    for outcome in outcomes:
-        record = outcome.record
-        m = record.metrics
-        std = record.metrics_std
-        cells = []
-        for k in names:
-            info = metric_info(k)
-            cell = info.format(m.get(k)) + (f" ± {info.format(std[k])}" if k in std and k in m else "")
-            cells.append(cell)
-        leg = record_key(record).leg_label
-        table.add_row(leg, *cells, f"{record.counts.n_query} ({record.counts.n_valid_query})")
-    out.print(table)
-    from harness.protocols.averages import legs_average
-
-    average = (
-        legs_average([o.record for o in outcomes], outcomes[0].record.protocol.name) if outcomes else None
-    )
-    if average:
-        cells = ", ".join(
-            f"{k} {100 * average[k]:.1f}" for k in ("R1", "R5", "R10", "mAP", "mINP") if k in average
-        )
-        out.print(f"average over the {len(outcomes)} legs: {cells}", highlight=False)
-    for outcome in outcomes:  # each metric's bootstrap interval, one line per record (never cut)
-        iv = outcome.record.intervals
-        if iv is not None and iv.metrics:
-            bounds = ", ".join(
-                f"{k} {metric_info(k).format(b.low)}-{metric_info(k).format(b.high)}"
-                for k, b in iv.metrics.items()
-            )
-            leg = record_key(outcome.record).leg_label
-            out.print(
-                f"{leg}: {100 * iv.level:g}% interval ({iv.method} bootstrap over {iv.scheme}): {bounds}",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
-    for outcome in outcomes:
-        flags = "" if outcome.record.reportable else " [yellow](not reportable)[/]"
-        out.print(f"result: {outcome.path}{flags}", highlight=False)
-        for note in outcome.record.notes:
-            out.print(f"  [dim]note: {note}[/]")
 
 
 @handle_errors
@@ -120,7 +71,15 @@ def run_command(
         "--strict",
         help="Dataset count and checkpoint sha256 mismatches (against the card) are errors, not warnings.",
     ),
-    no_progress: bool = typer.Option(False, "--no-progress", help="Do not draw progress bars."),
+    no_progress: bool = typer.Option(
+        False, "--no-progress", help="No progress (bars on a terminal, plain lines in pipes and logs)."
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table,
+        "--format",
+        help="table (people): each leg as it finishes, then a summary; csv: a header and one row per leg; "
+        "json: JSON Lines, one object per leg (metrics as fractions; notes on stderr).",
+    ),
     cache_dir: Path = typer.Option(
         None, "--cache-dir", help="Embedding cache folder; default: $HARNESS_CACHE, else the user cache dir."
     ),
@@ -201,9 +160,17 @@ def run_command(
         aqe=aqe_params,
         convention=convention,
     )
+    printer = RunPrinter(fmt)
     with progress_bars(not no_progress) as hook:
         try:
-            outcomes = run_protocol(protocol, method, options, legs=list(leg or []) or None, progress=hook)
+            outcomes = run_protocol(
+                protocol,
+                method,
+                options,
+                legs=list(leg or []) or None,
+                progress=hook,
+                on_outcome=printer.leg_done,
+            )
         except KeyboardInterrupt:
             kept = (
                 "" if no_cache else "; finished cache chunks are kept: run the same command again to resume"
@@ -212,6 +179,4 @@ def run_command(
             raise typer.Exit(130) from None
     if not outcomes and int(os.environ.get("RANK", "0")) != 0:
         return  # a torchrun rank other than 0 only encodes its shard; rank 0 scores and prints
-    print_outcomes(outcomes, title=f"{method} on {protocol}")
-    if not outcomes:
-        err.print("no legs were run")
+    printer.finish(title=f"{method} on {protocol}")

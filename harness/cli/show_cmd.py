@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
-from harness.cli.console import handle_errors, out
+from harness.cli.console import handle_errors, key_table, out, print_table, styled
 
 app = typer.Typer(help="Show one protocol's legs or one method's card.", no_args_is_help=True)
 
@@ -18,15 +17,16 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
     from harness.protocols import PROTOCOLS, get_protocol
 
     spec = get_protocol(name)
-    out.print(f"[bold]{spec.name}[/] v{spec.version}: {spec.title}")
+    out.print(styled((spec.name, "bold"), f" v{spec.version}: {spec.title}"), soft_wrap=True)
     if spec.aliases:
         out.print(f"aliases: {', '.join(PROTOCOLS.aliases_of(spec.name))}")
     if spec.description:
         out.print(spec.description)
-    table = Table("leg", "train on", "test: query -> gallery", "evaluation")
+    legs = [leg.name for leg in spec.legs]
+    table = key_table("leg", "train on", "test: query -> gallery", "evaluation", widths=[max(map(len, legs))])
     for leg in spec.legs:
         evaluation = spec.evaluation_for(leg)
-        train = "; ".join(f"{s.dataset} [{'+'.join(s.parts)}]" for s in leg.train) or "-"
+        train = "\n".join(f"{s.dataset} [{'+'.join(s.parts)}]" for s in leg.train) or "-"
         if leg.test.splits:
             test = f"{leg.test.dataset}: frozen trials '{leg.test.splits}' ({leg.test.query_modality})"
         else:
@@ -37,11 +37,11 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
             f"max_rank={evaluation.max_rank}, rerank={evaluation.rerank}, trials={evaluation.trials}"
         )
         table.add_row(leg.name, train, test, settings)
-    out.print(table)
+    print_table(table)
     for paper in spec.papers:
-        out.print(f"[dim]as in: {paper}[/]")
+        out.print(styled((f"as in: {paper}", "dim")), soft_wrap=True)
     for note in spec.notes:
-        out.print(f"[yellow]note:[/] {note}", highlight=False)
+        out.print(styled(("note:", "yellow"), f" {note}"), soft_wrap=True)
 
 
 @app.command("method")
@@ -49,8 +49,10 @@ def show_protocol(name: str = typer.Argument(..., help="Protocol name or alias."
 def show_method(name: str = typer.Argument(..., help="Method name or alias.")) -> None:
     """Print a method's card: paper, architecture, preprocessing, embedding and checkpoints."""
     from harness.methods import get_card
+    from harness.models.external import check_family
 
     card = get_card(name)
+    check_family(card)  # a family that cannot be built fails here, not at `harness run`
     table = Table("field", "value", title=f"{card.name}: {card.title}", show_header=False)
     rows = {
         "paper": card.paper,
@@ -75,12 +77,12 @@ def show_method(name: str = typer.Argument(..., help="Method name or alias.")) -
         "verification": card.verification,
     }
     for key, value in rows.items():
-        table.add_row(key, escape(str(value)) if value is not None else "-")  # card text has [..]
+        table.add_row(key, str(value) if value is not None else "-")  # printed literally (markup off)
     for leg, entry in card.checkpoints.items():
         table.add_row(
-            escape(f"checkpoint [{leg}]"),
-            escape(f"{entry.file} sha256={entry.sha256 or '?'} {entry.url or ''}"),
+            f"checkpoint [{leg}]",
+            f"{entry.file} sha256={entry.sha256 or '?'} {entry.url or ''}",
         )
     for assumption in card.assumptions:
-        table.add_row("assumption", escape(assumption))
+        table.add_row("assumption", assumption)
     out.print(table)

@@ -46,7 +46,7 @@ def load_method(
         leg: protocol leg, used only to name the expected checkpoint in errors.
     """
     from harness.methods.sie import resolve_sie
-    from harness.models import FAMILIES
+    from harness.models.external import resolve_family
 
     card = get_card(name)
     torch_device = resolve_device(device)
@@ -56,7 +56,7 @@ def load_method(
     variant = card.resolve_variant(variant)
     sie_weights = None if card.weights_free or (random_init and weights is None) else weights
     config, sie = resolve_sie(card, card.family_config_for(variant), sie_weights, trust=trust_checkpoint)
-    model = FAMILIES.get(card.family)(config)
+    model = resolve_family(card.family, card)(config)
     if card.weights_free:
         info = WeightsInfo(kind="weights-free")
     elif weights is not None:

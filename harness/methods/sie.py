@@ -51,9 +51,11 @@ class SieInfo:
 
 def sie_parameter(family: str) -> str | None:
     """The state-dict key of ``family``'s camera embedding, or None if it has none."""
-    from harness.models import FAMILIES
+    from harness.models.external import is_external, resolve_family
 
-    return getattr(FAMILIES.get(family), "sie_parameter", None)
+    if is_external(family):  # a user's own builder: no SIE sizing from checkpoints
+        return None
+    return getattr(resolve_family(family), "sie_parameter", None)
 
 
 def _sie_variants(card: MethodCard) -> list[str]:

@@ -206,6 +206,9 @@ def export_training_set(training: TrainingSet, out: Path) -> Path:
             what="a training manifest",
             ours=same_first_line(header),
         )
+    from harness.extras import require
+
+    require("pyarrow", f"writing {out}")  # pandas' own message names no extra
     undecodable = next((p for p in frame["path"] if p != p.encode("utf-8", "replace").decode()), None)
     if undecodable is not None:
         from harness.safepaths import display
