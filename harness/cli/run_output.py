@@ -117,7 +117,7 @@ class RunPrinter:
             counts = f"{record.counts.n_query} ({record.counts.n_valid_query})"
             table.add_row(Text(leg_label(record)), *cells, counts)
         print_table(table)
-        from harness.protocols.averages import legs_average
+        from harness.reports.averages import legs_average
 
         average = legs_average([o.record for o in self.done], self.done[0].record.protocol.name)
         if average:

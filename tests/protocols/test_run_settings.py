@@ -58,7 +58,7 @@ def test_cli_records_the_chosen_parameters(cli, tiny_world, tmp_path) -> None:
 
 def test_p1_prints_and_computes_the_four_target_average(cli, tiny_world, tmp_path) -> None:
     from harness.cli.app import app
-    from harness.protocols.averages import legs_average
+    from harness.reports.averages import legs_average
     from harness.results.io import iter_record_paths, read_record
 
     args = ["run", "-p", "p1", "-m", "hsv-hist", "--data-root", str(tiny_world), "--out", str(tmp_path)]
