@@ -1,8 +1,15 @@
 """What ``harness run`` (and ``harness demo``) print: each leg as it finishes, then a summary.
 
 * ``table`` (default, for people): one line per leg as soon as its record is written (metrics in
-  percent, the record's path, "not reportable" when so), each distinct note once per run, and at
-  the end a table of every leg whose leg column is never cut.
+  percent, the record's path, "not reportable" when so), followed, where the record has bootstrap
+  intervals, by that leg's interval line in the same metric order::
+
+      MS: R1 71.9  R5 90.6  mAP 71.5  (32 queries) -> res/hsv-hist/p2/MS.json
+      MS: 95% interval (percentile bootstrap over queries): R1 56.2-87.5  R5 81.2-100.0  mAP 60.1-82.9
+
+  then each distinct note once per run, and at the end a table of every leg (one row per leg,
+  value and ± std in its cells; the leg column is never cut) and the legs' average where the
+  protocol defines one.
 * ``csv``: a header, then one row per leg as it finishes (metrics as the record's fractions, with
   ``_std`` and the confidence interval's ``_low``/``_high`` columns where the record has them).
 * ``json``: JSON Lines, one object per leg as it finishes.
@@ -46,9 +53,9 @@ def intervals(record: Any) -> dict[str, Any]:
     return dict(block.metrics) if block is not None else {}
 
 
-def format_metric(record: Any, name: str, *, interval: str = "\n") -> str:
-    """``45.2``, ``45.2 ± 1.3`` (std over trials or mask repeats) and, after ``interval``, the 95 %
-    bootstrap interval ``43.1-47.0``, in the table's scale (e.g. percent); ``-`` when absent."""
+def format_metric(record: Any, name: str) -> str:
+    """``45.2`` or ``45.2 ± 1.3`` (std over trials or mask repeats), in the table's scale (e.g.
+    percent); ``-`` when absent. Intervals are printed apart: :func:`format_interval_line`."""
     from harness.metrics.registry import metric_info
 
     if name not in record.metrics:
@@ -57,9 +64,27 @@ def format_metric(record: Any, name: str, *, interval: str = "\n") -> str:
     text = info.format(record.metrics[name])
     if name in (record.metrics_std or {}):
         text += f" ± {info.format(record.metrics_std[name])}"
-    if ci := intervals(record).get(name):
-        text += f"{interval}{info.format(ci.low)}-{info.format(ci.high)}"
     return text
+
+
+def format_interval_line(record: Any, names: list[str]) -> str | None:
+    """``MS: 95% interval (percentile bootstrap over queries): R1 56.2-87.5  mAP 60.1-82.9``: the
+    record's bootstrap intervals in ``names``' order and the table's scale; ``None`` without any."""
+    from harness.metrics.registry import metric_info
+
+    bounds = intervals(record)
+    shown = [name for name in names if name in bounds]
+    if not shown:
+        return None
+    block = record.intervals
+    cells = "  ".join(
+        f"{name} {metric_info(name).format(bounds[name].low)}-{metric_info(name).format(bounds[name].high)}"
+        for name in shown
+    )
+    return (
+        f"{leg_label(record)}: {100 * block.level:g}% interval "
+        f"(percentile bootstrap over {block.scheme}): {cells}"
+    )
 
 
 class RunPrinter:
@@ -81,11 +106,8 @@ class RunPrinter:
         self.done.append(outcome)
         record = outcome.record
         if self.fmt is OutputFormat.table:
-            bounds = intervals(record)
-            metrics = "  ".join(
-                f"{name} {format_metric(record, name, interval=' [')}" + ("]" if name in bounds else "")
-                for name in metric_columns([outcome])
-            )
+            names = metric_columns([outcome])
+            metrics = "  ".join(f"{name} {format_metric(record, name)}" for name in names)
             line = styled(
                 (leg_label(record), "bold"),
                 f": {metrics}  ({record.counts.n_query} queries) -> {outcome.path}",
@@ -93,6 +115,8 @@ class RunPrinter:
             if not record.reportable:
                 line.append(" (not reportable)", style="yellow")
             out.print(line, soft_wrap=True)
+            if interval_line := format_interval_line(record, names):
+                out.print(Text(interval_line), soft_wrap=True)
         elif self.fmt is OutputFormat.csv:
             self._csv_row(outcome)
         else:
@@ -125,13 +149,8 @@ class RunPrinter:
                 f"{k} {100 * average[k]:.1f}" for k in ("R1", "R5", "R10", "mAP", "mINP") if k in average
             )
             out.print(f"average over the {len(self.done)} legs: {cells}", soft_wrap=True)
-        schemes = sorted({o.record.intervals.scheme for o in self.done if intervals(o.record)})
-        if schemes:
-            out.print(
-                f"last line of a cell ([...] above): 95% bootstrap interval (percentile, resampling "
-                f"{' / '.join(schemes)}); ±: std over trials or mask repeats",
-                soft_wrap=True,
-            )
+        if any(o.record.metrics_std for o in self.done):
+            out.print("±: std over trials or mask repeats", soft_wrap=True)
 
     # -- machine formats ----------------------------------------------------------------------------
     def _object(self, outcome: LegOutcome) -> dict[str, Any]:

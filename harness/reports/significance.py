@@ -90,7 +90,7 @@ def annotate_entries(entries: Sequence, *, alpha: float = ALPHA) -> None:
         for metric in e.metrics:
             bounds = e.ci.get(metric) if getattr(e, "ci", None) else None
             if bounds is not None:
-                e.texts[metric] = with_ci(e.text(metric), bounds)
+                e.texts[metric] = with_ci(e.texts.get(metric, e.text(metric)), bounds)  # keeps */°
 
 
 def annotate_measured(table: PaperTable, measured: Sequence[Measured], *, alpha: float = ALPHA) -> None:

@@ -201,6 +201,8 @@ def build_board(protocol: str, entries: list[Entry]) -> Board:
             if value is None:
                 continue
             text = f"{value:.{metric_decimals(metric)}f}"
+            if e.source == "measured" and metric in e.texts:
+                text = e.texts[metric]  # ± half-width and */° marks (significance.annotate_entries)
             cell = row.cells.get((col.key, metric))
             if cell is None:
                 row.cells[(col.key, metric)] = BoardCell(

@@ -166,6 +166,7 @@ def _protocol_page(protocol: str, entries: list[Entry], protocols: list[str]) ->
         '<span class="badge measured">measured</span>: produced by this harness; each value links to '
         f"its record. {NONREPORTABLE}: not reportable (random-init weights or synthetic data), never "
         f'ranked. <a href="{esc(page_href(protocol, "-entries"))}">Every entry with its provenance</a>.</p>'
+        f"<p>{esc(STATS_NOTE)}</p>"
         '<p><label><input type="checkbox" id="reportable-only"> reportable only</label> '
         "· click a column header to sort</p>" + board_table(board)
     )
