@@ -92,7 +92,7 @@ def _nav(protocols: list[str], current: str | None) -> str:
 
 
 def _value_html(cell: BoardCell) -> str:
-    text = esc(cell.text)
+    text = esc(cell.display)
     if cell.mark == "best":
         text = f"<strong>{text}</strong>"
     elif cell.mark == "second":
@@ -166,6 +166,7 @@ def _protocol_page(protocol: str, entries: list[Entry], protocols: list[str]) ->
         '<span class="badge measured">measured</span>: produced by this harness; each value links to '
         f"its record. {NONREPORTABLE}: not reportable (random-init weights or synthetic data), never "
         f'ranked. <a href="{esc(page_href(protocol, "-entries"))}">Every entry with its provenance</a>.</p>'
+        f"<p>{esc(STATS_NOTE)}</p>"
         '<p><label><input type="checkbox" id="reportable-only"> reportable only</label> '
         "· click a column header to sort</p>" + board_table(board)
     )
@@ -278,7 +279,7 @@ def _index_page(by_protocol: dict[str, list[Entry]]) -> str:
 def _md_value(cell: BoardCell | None) -> str:
     if cell is None:
         return "–"
-    text = md_escape(cell.text)
+    text = md_escape(cell.display)
     if cell.mark == "best":
         text = f"**{text}**"
     elif cell.mark == "second":
