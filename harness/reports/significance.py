@@ -86,11 +86,14 @@ def annotate_entries(entries: Sequence, *, alpha: float = ALPHA) -> None:
             if p is not None and p < alpha and ranked[0].metrics[metric] != ranked[1].metrics[metric]:
                 ranked[0].texts[metric] = ranked[0].text(metric) + BETTER
                 ranked[1].texts[metric] = ranked[1].text(metric) + WORSE
+                for e, mark in ((ranked[0], BETTER), (ranked[1], WORSE)):
+                    if isinstance(getattr(e, "marks", None), dict):
+                        e.marks[metric] = mark
     for e in entries:
         for metric in e.metrics:
             bounds = e.ci.get(metric) if getattr(e, "ci", None) else None
             if bounds is not None:
-                e.texts[metric] = with_ci(e.texts.get(metric, e.text(metric)), bounds)  # keeps */°
+                e.texts[metric] = with_ci(e.texts.get(metric, e.text(metric)), bounds)
 
 
 def annotate_measured(table: PaperTable, measured: Sequence[Measured], *, alpha: float = ALPHA) -> None:

@@ -90,9 +90,7 @@ def test_pages_link_mark_and_escape(site):
     detail = (site / "p2-entries.html").read_text(encoding="utf-8")
     assert ", git " in detail and "printed as 91.3" in detail  # provenance and the paper's own text
     md = (site / "leaderboard.md").read_text(encoding="utf-8")
-    # a measured value carries ± its bootstrap half-width (and */° marks) since the merge of i17
-    assert "## p2" in md
-    assert re.search(r"\[75\.00 ± [0-9.]+[*°]?\]\(<records/hsv-hist/p2/C3\.json>\)", md.replace("\\", ""))
+    assert "## p2" in md and "[75.00 ± " in md and "](<records/hsv-hist/p2/C3.json>)" in md.replace("\\", "")
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="p2.html"' in index and 'href="single.html"' in index
 

@@ -1,10 +1,14 @@
 """A protocol's leaderboard as the papers print it: one row per method (and setting), reported and
 measured; one column group per leg (R1, mAP), then the average over the protocol's legs.
 
-- **Columns** are the protocol's legs from the protocol registry, titled ``sources -> target``. A
-  reported entry goes to the leg whose test dataset and training sets it names (dataset names
-  through the dataset registry's aliases, so ``cuhk03-np`` is the leg on ``cuhk03-np-labeled`` and
-  ``cuhk-sysu`` is ``cuhksysu``); an entry that fits no leg gets a column of its own.
+- **Columns** are the protocol's legs from the protocol registry, titled ``sources -> target``, in
+  registry order; a leg no row has a value for is left out. A reported entry goes to the leg of its
+  cell identity (:func:`harness.reported.cells.cell_identity`: ``msmt17[all]``,
+  ``cuhk03-np-labeled|cuhk03-np-detected`` resolved through the registries), a measured entry to
+  its record's leg; an entry that fits no leg gets a column of its own, titled with
+  :func:`harness.reported.vocabulary.reference_label`.
+- **Intervals**: a measured value prints ``± half-width`` of its 95% bootstrap interval
+  (``Entry.ci``) and its paired-significance mark (``*`` / ``°``, ``Entry.marks``).
 - **Rows**: reported rows are named as printed (``TransReID``); measured rows use the same spelling
   when the method matches a reported one (case and punctuation ignored), with ``[variant]``.
 - **One value per cell.** When two reported tables print a number for the same cell (DGCMIA
@@ -47,8 +51,6 @@ class BoardColumn:
     target: str
     train: frozenset[str]
     is_leg: bool
-    merged: bool = False
-    """A source contributes its test splits too (the reported vocabulary's ``<dataset>-merged``)."""
 
 
 @dataclass
@@ -60,6 +62,17 @@ class BoardCell:
     """Measured cells: the record's path inside the site."""
     reference: str = ""
     also: list[str] = field(default_factory=list)
+    half_width: float | None = None
+    """Measured cells: half the width of the 95% bootstrap interval (``Entry.ci``)."""
+    sig: str = ""
+    """Measured cells: the paired-significance mark (``*`` / ``°``, ``Entry.marks``)."""
+    decimals: int = 2
+
+    @property
+    def display(self) -> str:
+        """``text``, then ``± half-width`` and the significance mark where the cell has them."""
+        ci = f" \u00b1 {self.half_width:.{self.decimals}f}" if self.half_width is not None else ""
+        return f"{self.text}{ci}{self.sig}"
 
 
 @dataclass
@@ -100,62 +113,57 @@ def _columns(protocol: str) -> list[BoardColumn]:
             _dataset(leg.test.dataset),
             frozenset(_dataset(s.dataset) for s in leg.train),
             True,
-            any({"query", "gallery"} & set(s.parts) for s in leg.train),
         )
         for leg in PROTOCOLS.get(protocol).legs
     ]
 
 
-def _reported_title(name: str) -> str:
-    """A reported dataset name as printed in the reported-numbers vocabulary (``CUHK03``): an
-    unmatched column keeps the paper's own, less specific, name."""
-    from harness.reported import DATASETS
+def _reported_title(token: str) -> str:
+    """A reported dataset reference as the reported-numbers vocabulary displays it
+    (:func:`harness.reported.vocabulary.reference_label`); a name it does not know is kept."""
+    from harness.errors import ResultError
+    from harness.reported.vocabulary import reference_label
 
-    return DATASETS.get(name, name).split(" (")[0].split(",")[0]
+    try:
+        return reference_label(token)
+    except ResultError:
+        return token
 
 
-def _target_fits(reported: str, leg_target: str) -> int:
-    """2: the same dataset (through the registry's aliases); 1: the reported name is less specific
-    (``cuhk03-np``, box type not stated, fits a leg on ``cuhk03-np-detected``); 0: no fit."""
-    if reported == leg_target or _dataset(reported) == leg_target:
-        return 2
-    return 1 if "-" in reported and leg_target.startswith(reported + "-") else 0
+def _target_fits(measured: str, leg_target: str) -> bool:
+    return measured == leg_target or _dataset(measured) == leg_target
 
 
 def _column_for(entry: Entry, columns: list[BoardColumn]) -> BoardColumn:
     """The leg an entry belongs to (see the module doc); a new (appended) column when none fits.
 
-    Training sets compare by dataset (``msmt17-merged`` is MSMT17 with its test splits, so it fits
-    a leg whose source uses them); among several fitting legs the one whose use of test splits
-    agrees wins, then the more specific target."""
+    Reported entries carry the leg of their cell identity (:func:`harness.reported.cells.cell_identity`,
+    set by :func:`~harness.reports.leaderboard.entries.reported_entries`); measured entries their
+    record's leg. A measured entry whose leg is not one of the protocol's is placed by its (registry)
+    training sets and target when exactly one leg has them; anything else gets a column of its own."""
     leg = entry.extra.get("leg")
     if leg:
         for col in columns:
             if col.is_leg and col.key == leg:
                 return col
-    merged = any(t.endswith("-merged") for t in entry.train)
-    train = frozenset(_dataset(t.removesuffix("-merged")) for t in entry.train)
-    fits = [
-        (c.merged == merged, _target_fits(entry.target, c.target), c)
-        for c in columns
-        if c.is_leg and _target_fits(entry.target, c.target) and (not train or c.train == train)
-    ]
-    if fits:
-        best = max(f[:2] for f in fits)
-        chosen = [f[2] for f in fits if f[:2] == best]
-        if len(chosen) == 1:
-            return chosen[0]
-    target = _dataset(entry.target)
-    raw_train = frozenset(entry.train)
-    key = f"{'+'.join(sorted(raw_train))}->{entry.target}" if raw_train else entry.target
+    train = frozenset(_dataset(t) for t in entry.train)
+    if entry.source == "measured":
+        fits = [
+            c
+            for c in columns
+            if c.is_leg and _target_fits(entry.target, c.target) and (not train or c.train == train)
+        ]
+        if len(fits) == 1:
+            return fits[0]
+    raw_train = tuple(sorted(entry.train))
+    key = f"{'+'.join(raw_train)}->{entry.target}" if raw_train else entry.target
     for col in columns:
         if col.key == key:
             return col
-    sources = " + ".join(_reported_title(t) for t in sorted(raw_train))
     title = _reported_title(entry.target)
-    if raw_train and raw_train != {entry.target}:
-        title = f"{sources} \u2192 {title}"
-    col = BoardColumn(key, title, target, train, False, merged)
+    if raw_train and raw_train != (entry.target,):
+        title = f"{' + '.join(_reported_title(t) for t in raw_train)} \u2192 {title}"
+    col = BoardColumn(key, title, _dataset(entry.target), train, False)
     columns.append(col)
     return col
 
@@ -200,13 +208,19 @@ def build_board(protocol: str, entries: list[Entry]) -> Board:
             value = e.metrics.get(metric)
             if value is None:
                 continue
-            text = f"{value:.{metric_decimals(metric)}f}"
-            if e.source == "measured" and metric in e.texts:
-                text = e.texts[metric]  # ± half-width and */° marks (significance.annotate_entries)
+            decimals = metric_decimals(metric)
+            text = f"{value:.{decimals}f}"
             cell = row.cells.get((col.key, metric))
             if cell is None:
+                bounds = e.ci.get(metric)
                 row.cells[(col.key, metric)] = BoardCell(
-                    value, text, link=e.record_path, reference=e.reference
+                    value,
+                    text,
+                    link=e.record_path,
+                    reference=e.reference,
+                    half_width=(bounds[1] - bounds[0]) / 2 if bounds is not None else None,
+                    sig=e.marks.get(metric, ""),
+                    decimals=decimals,
                 )
             elif cell.reference != e.reference:
                 cell.also.append(f"{e.reference}: {text}")
@@ -221,7 +235,9 @@ def build_board(protocol: str, entries: list[Entry]) -> Board:
                     mean = sum(v.value for v in values) / len(values)  # type: ignore[union-attr, misc]
                     row.cells[(AVERAGE, metric)] = BoardCell(mean, f"{mean:.{metric_decimals(metric)}f}")
     used = {k[0] for r in rows.values() for k in r.cells}
-    columns = [c for c in columns if c.key in used or c.is_leg]
+    # the column groups: the protocol's legs (and unmatched columns) that hold a value; all the
+    # registered legs when none does (cross has 18 legs, most papers print a few)
+    columns = [c for c in columns if c.key in used] or [c for c in columns if c.is_leg]
     board = Board(protocol, columns, metrics, list(rows.values()), has_average)
     for col_key in [*(c.key for c in columns), *([AVERAGE] if has_average else [])]:
         for metric in metrics:

@@ -43,6 +43,9 @@ class Entry:
     """Metric values as printed by the paper (reported entries)."""
     ci: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Measured: each metric's 95% bootstrap interval (same scale as ``metrics``)."""
+    marks: dict[str, str] = field(default_factory=dict)
+    """Measured: each metric's paired-significance mark (``*`` / ``°``), set by
+    :func:`harness.reports.significance.annotate_entries`."""
 
     def text(self, metric: str) -> str:
         """The value with the metric registry's decimals (the detail page shows ``texts`` beside it)."""
@@ -72,6 +75,10 @@ def reported_entries() -> list[Entry]:
         entry = entries.get(key)
         if entry is None:
             info = paper_info(rec.paper)
+            extra = {"kind": str(meta.kind)}
+            leg = _reported_leg(rec._asdict(), str(meta.kind))
+            if leg:
+                extra["leg"] = leg
             entry = entries[key] = Entry(
                 protocol=str(rec.protocol),
                 method=str(rec.method),
@@ -82,11 +89,24 @@ def reported_entries() -> list[Entry]:
                 metrics={},
                 reference=f"{info.method} {meta.label}",
                 detail=f"{info.seed_file} line {rec.source_line}",
-                extra={"kind": str(meta.kind)},
+                extra=extra,
             )
         entry.metrics[str(rec.metric)] = float(rec.value)
         entry.texts[str(rec.metric)] = str(rec.value_text)
     return list(entries.values())
+
+
+def _reported_leg(line: dict, kind: str) -> str:
+    """The registry leg a reported line reproduces (its cell identity, :mod:`harness.reported.cells`),
+    or '' when it names none (the board then gives it a column of its own)."""
+    from harness.errors import ResultError
+    from harness.reported.cells import CellRef, cell_identity
+
+    try:
+        ident = cell_identity(line, kind=kind)
+    except ResultError:
+        return ""
+    return ident.leg if isinstance(ident, CellRef) and ident.protocol == line["protocol"] else ""
 
 
 def _provenance(record: ResultRecord) -> str:

@@ -92,7 +92,7 @@ def _nav(protocols: list[str], current: str | None) -> str:
 
 
 def _value_html(cell: BoardCell) -> str:
-    text = esc(cell.text)
+    text = esc(cell.display)
     if cell.mark == "best":
         text = f"<strong>{text}</strong>"
     elif cell.mark == "second":
@@ -279,7 +279,7 @@ def _index_page(by_protocol: dict[str, list[Entry]]) -> str:
 def _md_value(cell: BoardCell | None) -> str:
     if cell is None:
         return "–"
-    text = md_escape(cell.text)
+    text = md_escape(cell.display)
     if cell.mark == "best":
         text = f"**{text}**"
     elif cell.mark == "second":
