@@ -159,8 +159,8 @@ def _profile(record: ResultRecord) -> dict | None:
 
     ``params_M`` (all towers), ``gflops`` (one image, plus one caption for text methods, as seed
     004 Table 3 adds them), ``inference_time`` (seconds for the record's gallery images, plus its
-    captions, at the measured large-batch throughput: an extrapolation, like the text complexity
-    table's default).
+    captions, at the measured large-batch throughput: an extrapolation, like the default test-set
+    time of ``harness profile`` and its complexity table, :mod:`harness.reports.complexity`).
     """
     cost = record.cost
     if cost is None:
