@@ -41,18 +41,19 @@ def _sync(device: Any) -> None:
 
 
 def extrapolated(cost: dict[str, Any], *, images: int, texts: int, batch_size: int) -> dict[str, Any]:
-    """The test-set block from a cost block's throughputs (None seconds when ``texts`` need a text
-    tower the method does not have)."""
+    """The test-set block from a cost block's throughputs: ``images / image throughput + texts /
+    text throughput`` (None seconds when ``texts`` need a text throughput the block lacks). The one
+    formula for ``harness profile``, its complexity table and the cost cells of records."""
     seconds: float | None = images / cost["throughput_image"]["items_per_s"] if images else 0.0
     if texts:
         rate = (cost.get("throughput_text") or {}).get("items_per_s")
-        seconds = None if rate is None or seconds is None else seconds + texts / rate
+        seconds = None if not rate or seconds is None else seconds + texts / rate
     return {
         "images": images,
         "texts": texts,
         "compute_s": seconds,
         "batch_size": batch_size,
-        "iters": cost["throughput_image"]["iters"],
+        "iters": cost["throughput_image"].get("iters"),
         "how": "extrapolated",
     }
 

@@ -84,6 +84,15 @@ def _giga(block: dict | None) -> float | None:
     return None if block is None else block["flops"] / 1e9
 
 
+def _gmacs(cost: dict) -> float | None:
+    """Multiply-adds (G) of one image plus one caption: the records' ``total_flops`` (the same sum
+    that fills a paper table's cost cell, :class:`harness.results.schema.CostInfo`) / 2."""
+    from harness.results.schema import CostInfo
+
+    flops = CostInfo.model_validate(cost).total_flops
+    return None if flops is None else flops / 2e9
+
+
 def _test_set_note(cost: dict) -> str:
     test = cost["test_set"]
     height, width = cost["input_size"]
@@ -143,7 +152,7 @@ def complexity_table(
             _number(_millions(cost["params"]["text"])),
             _number(_giga(image)),
             _number(_giga(text)),
-            _number((image["flops"] + (text["flops"] if text else 0)) / 2e9),
+            _number(_gmacs(cost)),
             _number(cost["test_set"].get("compute_s")),
         ]
         sources: list[str] = []
