@@ -147,10 +147,13 @@ def profile_command(
         "(cost does not depend on weights).",
     ),
     random_init: bool = typer.Option(
-        None,
-        "--random-init/--no-random-init",
-        help="Random weights for methods without --weights (the default); --no-random-init loads "
-        "each card's own weights or fails naming the checkpoint.",
+        False, "--random-init", help="Random weights (the default without --weights; kept for scripts)."
+    ),
+    own_weights: bool = typer.Option(
+        False,
+        "--own-weights",
+        help="Without --weights, load each card's own weights (or fail naming the checkpoint) "
+        "instead of random init.",
     ),
     variant: str = typer.Option(None, "--variant", help="Method variant from its card."),
     device: str = typer.Option(None, "--device", help="cpu or cuda[:N]; default: cuda when available."),
@@ -195,6 +198,8 @@ def profile_command(
         raise ConfigError(
             f"--results adds R1/mAP columns to the complexity table; give --format {'|'.join(TABLE_FORMATS)}"
         )
+    if random_init and own_weights:
+        raise ConfigError("give --random-init or --own-weights, not both")
     size = parse_input(input_size)
     checkpoints = parse_weights(weights, method)
     if json_path is not None and checkpoints:
@@ -230,7 +235,7 @@ def profile_command(
             checkpoints.get(name),
             variant=variant,
             device=device,
-            random_init=random_init is not False,
+            random_init=not own_weights,
             dtype=dtype,
         )
         try:

@@ -90,8 +90,9 @@ def complexity_command(
     fmt: str = typer.Option("md", "--format", help="md, latex, csv (footnotes on stderr) or html."),
 ) -> None:
     """Alias of `harness profile --format md --test-texts 6156 --test-images 3074 --input 384x128
-    --iters 5 --warmup 2 --no-random-init -m M ...` (seed 004 Table 3: params, FLOPs per image / per
-    text, inference time over the test set, one row per --method); the options pass through."""
+    --iters 5 --warmup 2 -m M ...` (seed 004 Table 3: params, FLOPs per image / per text, inference
+    time over the test set, one row per --method), with --own-weights unless --random-init is given;
+    the options pass through."""
     from harness.cli.profile_cmd import TABLE_FORMATS, profile_command
 
     if fmt not in TABLE_FORMATS:
@@ -100,7 +101,8 @@ def complexity_command(
         method=method,
         input_size=input_size,
         weights=weights,
-        random_init=random_init,  # without --random-init: each card's own weights, or an error naming them
+        random_init=random_init,
+        own_weights=not random_init,  # else each card's own weights, or an error naming the file
         variant=None,
         device=device,
         dtype=dtype,

@@ -144,6 +144,10 @@ def test_complexity_options_are_checked(cli, tiny_text_cards, tmp_path: Path) ->
     # the alias keeps its contract: without --random-init a method loads its own weights or says which
     needs = cli.invoke(app, ["text", "complexity", "-m", "tiny-clip", "--input", "32x16"])
     assert needs.exit_code == 2 and "tiny.pth" in needs.output
+    own = cli.invoke(app, ["profile", "-m", "tiny-clip", "--own-weights", "--input", "32x16"])
+    assert own.exit_code == 2 and "tiny.pth" in own.output  # the canonical form of the same contract
+    both = cli.invoke(app, ["profile", "-m", "tiny-clip", "--own-weights", "--random-init"])
+    assert both.exit_code == 2 and "give --random-init or --own-weights, not both" in both.output
     fixed = cli.invoke(app, ["text", "complexity", "-m", "tiny-clip", "--random-init", "--input", "64x32"])
     assert fixed.exit_code == 2 and "method 'tiny-clip' at --input 64x32" in fixed.output
     table = cli.invoke(app, ["profile", "-m", "attr-match", "--results", str(tmp_path)])
