@@ -198,6 +198,11 @@ def profile_command(
         raise ConfigError(
             f"--results adds R1/mAP columns to the complexity table; give --format {'|'.join(TABLE_FORMATS)}"
         )
+    if fmt != "table" and not (test_images or test_texts):
+        raise ConfigError(
+            f"--format {fmt} prints the complexity table, whose time column needs a test set: give "
+            "--test-texts and/or --test-images (CUHK-PEDES: 6156 and 3074)"
+        )
     if random_init and own_weights:
         raise ConfigError("give --random-init or --own-weights, not both")
     size = parse_input(input_size)

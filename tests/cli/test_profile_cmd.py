@@ -150,6 +150,8 @@ def test_complexity_options_are_checked(cli, tiny_text_cards, tmp_path: Path) ->
     assert both.exit_code == 2 and "give --random-init or --own-weights, not both" in both.output
     fixed = cli.invoke(app, ["text", "complexity", "-m", "tiny-clip", "--random-init", "--input", "64x32"])
     assert fixed.exit_code == 2 and "method 'tiny-clip' at --input 64x32" in fixed.output
+    no_test_set = cli.invoke(app, ["profile", "-m", "attr-match", "--format", "md"])
+    assert no_test_set.exit_code == 2 and "needs a test set: give --test-texts" in no_test_set.output
     table = cli.invoke(app, ["profile", "-m", "attr-match", "--results", str(tmp_path)])
     assert table.exit_code == 2 and "--results adds R1/mAP columns" in table.output
     fmt = cli.invoke(app, ["text", "complexity", "-m", "attr-match", "--format", "table"])
