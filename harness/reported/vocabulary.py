@@ -30,7 +30,8 @@ PAPER_ONLY_METRICS: dict[str, str] = {
     "delta_R1": "a printed difference between two methods (derived, never measured)",
     "delta_mAP": "a printed difference between two methods (derived, never measured)",
     "params_M": "parameters in millions (a record's cost block, `harness run --profile`)",
-    "gflops": "GFLOPs per image (+ caption) (a record's cost block, `harness run --profile`)",
+    "gflops": "GFLOPs per image (+ caption) as the paper counts them: multiply-adds (a record's cost "
+    "block, `harness run --profile`, whose FLOPs count 2 per multiply-add, halved)",
     "inference_time": "seconds, as the table defines it (a record's cost block, `harness run --profile`)",
     "num_ids": "identities in a split (dataset statistics, not a run)",
     "num_images": "images in a split (dataset statistics, not a run)",

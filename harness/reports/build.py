@@ -30,7 +30,7 @@ from harness.reported.layout import cell_map
 from harness.reported.meta import ColumnSpec, TableMeta
 from harness.reported.schema import empty_cell_status
 from harness.reports.marks import apply_marks
-from harness.reports.measured import Measured
+from harness.reports.measured import Measured, cost_value
 from harness.reports.model import Cell, Column, Group, PaperTable, Part, Row
 from harness.reports.names import resolve_table
 
@@ -245,20 +245,7 @@ def _metric_value(m: Measured, metric: str) -> float | None:
     """A record's value of ``metric`` in the table's unit (percent, M params, GFLOPs, seconds)."""
     if metric in m.metrics:
         return m.metrics[metric]
-    profile = m.profile or {}
-    if metric == "params_M" and "params" in profile:
-        return float(profile["params"]) / 1e6
-    if metric == "params_M" and "params_M" in profile:
-        return float(profile["params_M"])
-    if metric == "gflops" and "flops" in profile:
-        return float(profile["flops"]) / 1e9
-    if metric == "gflops" and "gflops" in profile:
-        return float(profile["gflops"])
-    if metric == "inference_time":
-        for key in ("inference_time", "inference_s", "time_s"):
-            if key in profile:
-                return float(profile[key])
-    return None
+    return cost_value(m.profile, metric)
 
 
 def _find(

@@ -185,6 +185,29 @@ def _profile(record: ResultRecord) -> dict | None:
     return flat or None
 
 
+PAPER_FLOPS_PER_PROFILER_FLOP = 0.5
+"""Seed 004 (DGCMIA) Table 3's "FLOPs (G)" counts multiply-adds (its 20.25 G for DGCMIA is the
+towers' multiply-adds of one 384x128 image plus one caption, ``docs/text-to-image.md``), while the
+profiler counts 1 multiply-add = 2 FLOPs; measured FLOPs are halved to sit beside the paper's."""
+
+_COST_KEYS = {
+    "params_M": (("params_M", 1.0), ("params_m", 1.0), ("params", 1e-6)),
+    "gflops": (("gflops", PAPER_FLOPS_PER_PROFILER_FLOP), ("flops", PAPER_FLOPS_PER_PROFILER_FLOP * 1e-9)),
+    "inference_time": (("inference_time", 1.0), ("inference_s", 1.0), ("time_s", 1.0)),
+}
+"""Cost columns of the paper tables and, per column, the profile keys that may hold it with their
+scale to the table's unit (M params, G FLOPs as the paper counts them, seconds)."""
+
+
+def cost_value(profile: dict | None, metric: str) -> float | None:
+    """A record's cost figure ``metric`` (``params_M``, ``gflops``, ``inference_time``) in the paper
+    table's unit, or None when the record has none (not profiled, or not a cost column)."""
+    for key, scale in _COST_KEYS.get(metric, ()):
+        if profile and profile.get(key) is not None:
+            return float(profile[key]) * scale
+    return None
+
+
 def load_measured(results_dir: Path) -> list[Measured]:
     """Every record under ``results_dir``, flattened (the validating reader: a missing folder, a bad
     record or two records of one identity raise :class:`harness.errors.ResultError`)."""

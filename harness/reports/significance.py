@@ -21,7 +21,9 @@ from harness.reports.model import Part, PaperTable
 
 ALPHA = 0.05
 BETTER, WORSE = "*", "°"
-FOOTNOTE_CI = "± : half-width of the measured number's 95% bootstrap interval over queries (docs/statistics.md)"
+FOOTNOTE_CI = (
+    "± : half-width of the measured number's 95% bootstrap interval over queries (docs/statistics.md)"
+)
 FOOTNOTE_SIG = (
     f"{BETTER} / {WORSE}: measured number significantly better / worse than the other measured number "
     f"of its cell (paired test on the same queries, p < {ALPHA}; harness compare)"
@@ -108,8 +110,10 @@ def annotate_measured(table: PaperTable, measured: Sequence[Measured], *, alpha:
                 parts = [
                     r.cells[j].parts[k]
                     for r in rows
-                    if j < len(r.cells) and k < len(r.cells[j].parts)
-                    and r.cells[j].parts[k].source and r.cells[j].parts[k].value is not None
+                    if j < len(r.cells)
+                    and k < len(r.cells[j].parts)
+                    and r.cells[j].parts[k].source
+                    and r.cells[j].parts[k].value is not None
                 ]
                 if len(parts) >= 2 and col.higher_is_better is not None:
                     ranked = sorted(parts, key=lambda p: p.value, reverse=col.higher_is_better)  # type: ignore[arg-type,return-value]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from harness.errors import ConfigError
 from harness.reported import load_reported
-from harness.reports.measured import Measured
+from harness.reports.measured import Measured, cost_value
 from harness.reports.plots.style import (
     NONREPORTABLE_NOTE,
     column_figure,
@@ -28,12 +28,6 @@ from harness.reports.plots.style import (
 
 COSTS = {"gflops": "GFLOPs", "params_M": "Parameters (M)", "inference_time": "Inference time (s)"}
 """Cost columns and their axis labels (lower is better)."""
-
-_PROFILE_KEYS = {
-    "params_M": (("params_M", 1.0), ("params_m", 1.0), ("params", 1e-6)),
-    "gflops": (("gflops", 1.0), ("flops", 1e-9)),
-    "inference_time": (("inference_time", 1.0), ("inference_s", 1.0), ("time_s", 1.0)),
-}
 
 
 def reported_complexity() -> pd.DataFrame:
@@ -53,10 +47,9 @@ def measured_complexity(measured: list[Measured]) -> pd.DataFrame:
         if not m.profile:
             continue
         row: dict[str, object] = {"method": m.method, "R1": m.metrics.get("R1"), "mAP": m.metrics.get("mAP")}
-        for column, options in _PROFILE_KEYS.items():
-            row[column] = next(
-                (float(m.profile[k]) * scale for k, scale in options if m.profile.get(k) is not None), np.nan
-            )
+        for column in COSTS:
+            value = cost_value(m.profile, column)
+            row[column] = np.nan if value is None else value
         row["source"] = "measured"
         row["nonreportable"] = m.nonreportable
         rows.append(row)
