@@ -4,6 +4,11 @@ By default only the rows that fail (and the improved ones) are listed, then a on
 ``--verbose`` lists every row. ``--format csv|json`` prints the rows for pipes and scripts (every
 row, plain text, no colour). Records of another synthetic world than the expected file's
 (``run.world``) are refused with one line saying so.
+
+An entry and a record are compared when their record identities are equal
+(:class:`harness.results.identity.RecordKey`: the identity of the record's path, the paper tables and
+the leaderboard). A missing entry with a record of the same method, protocol and leg in another
+protocol version or settings gets one line naming that record and what differs.
 """
 
 from __future__ import annotations
@@ -112,6 +117,8 @@ def check_command(
         typer.echo(_render(summary.rows, fmt), nl=False)
     line = _summary_line(summary)
     console = out if fmt == "table" else err  # csv/json keep stdout machine-readable
+    for note in summary.notes:  # a record of another protocol version or settings: never compared
+        console.print(note, highlight=False, soft_wrap=True)
     if summary.passed:
         console.print(styled(("check passed", "green"), f": {line}"))
         return

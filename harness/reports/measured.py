@@ -114,8 +114,9 @@ def mask_ratio_of(record: ResultRecord) -> float | None:
 
 def method_label(record: ResultRecord) -> str:
     """``name`` or ``name[variant]``: how a measured method is named in tables and plots."""
-    m = record.method
-    return f"{m.name}[{m.variant}]" if m.variant else m.name
+    from harness.results.identity import method_label as label
+
+    return label(record.method.name, record.method.variant)
 
 
 def from_record(record: ResultRecord, path: Path | str, display_path: str | None = None) -> Measured:
