@@ -28,6 +28,7 @@ STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "missing": 
 REGRESSION_EXIT = 1
 FORMATS = ("table", "csv", "json")
 COLUMNS = ("method", "protocol", "leg", "metric", "expected", "actual", "diff", "tol", "status")
+"""The table's columns; ``--format csv|json`` add ``note`` (why a missing entry found no record)."""
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
@@ -154,27 +155,25 @@ def _print_table(summary, verbose: bool, title: str) -> None:
 
 
 def _render(rows, fmt: str) -> str:
+    payload = [
+        {
+            "method": r.method,
+            "protocol": r.protocol,
+            "leg": r.leg,
+            "metric": r.metric,
+            "expected": r.expected,
+            "actual": r.actual,
+            "diff": r.diff,
+            "tolerance": r.tolerance,
+            "status": r.status,
+            "note": r.note,
+        }
+        for r in rows
+    ]
     if fmt == "json":
-        payload = [
-            {
-                "method": r.method,
-                "protocol": r.protocol,
-                "leg": r.leg,
-                "metric": r.metric,
-                "expected": r.expected,
-                "actual": r.actual,
-                "diff": r.diff,
-                "tolerance": r.tolerance,
-                "status": r.status,
-            }
-            for r in rows
-        ]
         return json.dumps(payload, indent=2) + "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [r.method, r.protocol, r.leg, r.metric, r.expected, r.actual, r.diff, r.tolerance, r.status]
-        )
+    writer.writerow([*COLUMNS, "note"])  # the table's "tol" column is "tolerance" in JSON
+    writer.writerows([list(row.values()) for row in payload])
     return buffer.getvalue()

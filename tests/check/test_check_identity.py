@@ -103,6 +103,10 @@ def test_another_protocol_version_is_never_compared(three_runs: Path, tmp_path: 
     assert len(lines) == 1, result.output
     assert lines[0].startswith("hsv-hist/single@v2/market1501: not compared with ")
     assert "market1501.json: it has protocol version v1; the entry wants protocol version v2" in lines[0]
+    rows = json.loads(_check(cli, three_runs, expected, "--format", "json").stdout)
+    missing = [r for r in rows if r["status"] == "missing"]
+    assert missing and all(r["note"] and r["protocol"] == "single@v2" for r in missing)
+    assert {r["status"] for r in rows if r["protocol"] == "single" and r["leg"] == "market1501"} == {"new"}
 
 
 def test_printed_spellings_of_an_entry_are_read(tmp_path: Path, three_runs: Path) -> None:
