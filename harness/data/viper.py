@@ -44,7 +44,7 @@ class VIPeR(DatasetReader):
         Layout("torchreid", "viper/VIPeR", _REQUIRED),
         Layout("upper-case", "VIPeR", _REQUIRED),
         Layout("flat", "viper", _REQUIRED),
-        Layout("metabin", "viper", ("split_1a",)),
+        Layout("metabin", "viper", ("split_1a",), fallback=True),  # beside cam_a/cam_b: trials only
     )
     canonical: ClassVar[dict[str, SplitCounts]] = {
         "cam_a": SplitCounts(632, 632),

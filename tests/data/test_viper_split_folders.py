@@ -113,3 +113,15 @@ def test_bad_split_folders_are_one_line_errors(tiny_world: Path, tmp_path: Path,
     with pytest.raises(DataError, match=message) as info:
         _eval_sets(world)
     assert "\n" not in str(info.value)
+
+
+def test_data_check_validates_the_split_folders(tiny_world: Path, tmp_path: Path, cli) -> None:
+    world = _world(tiny_world, tmp_path)
+    write_viper_split_folders(world, 3)
+    args = ["data", "check", "--data-root", str(world), "--dataset", "viper"]
+    ok = cli.invoke(app, args)
+    assert ok.exit_code == 0 and "3 trials ok" in ok.output and "problem" not in ok.output, ok.output
+    assert "two layouts" not in ok.output and "metabin" not in ok.output  # beside cam_a/cam_b: trials only
+    shutil.rmtree(world / "viper" / "split_2a" / "train")
+    broken = cli.invoke(app, args)  # a problem line (data check exits 1 only for a missing dataset)
+    assert "split_2a/train: missing; MetaBIN's split folders hold train/, query/" in broken.output
