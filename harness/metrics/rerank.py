@@ -116,10 +116,11 @@ def rerank_dense(
 class DenseProvider:
     """Rows and pairs of a precomputed (N x N) *squared* distance matrix (for tests and small inputs).
 
-    The provider protocol: ``shifted_rows(r0, r1, c0)`` returns ``t`` (rows ``r0..r1``, columns from
-    ``c0``) and ``row_offsets(r0, r1)`` returns ``a`` such that the squared distances are
-    ``max(t + a[:, None], 0)``; ``t`` is monotone in the distance within a row, so neighbour search
-    may rank ``t`` directly. ``pair_distances(i, j)`` returns the squared distances of index pairs.
+    The provider protocol: ``shifted_rows(r0, r1, c0, out=None)`` returns ``t`` (rows ``r0..r1``,
+    columns from ``c0``; written into ``out`` when given) and ``row_offsets(r0, r1)`` returns ``a`` such
+    that the squared distances are ``max(t + a[:, None], 0)``; ``t`` is monotone in the distance within
+    a row, so neighbour search may rank ``t`` directly. ``pair_distances(i, j)`` returns the squared
+    distances of index pairs.
     """
 
     def __init__(self, sq: torch.Tensor) -> None:
@@ -127,10 +128,11 @@ class DenseProvider:
         self.n = sq.shape[0]
         self.device = sq.device
 
-    def shifted_rows(self, r0: int, r1: int, c0: int = 0) -> torch.Tensor:
+    def shifted_rows(self, r0: int, r1: int, c0: int = 0, out: torch.Tensor | None = None) -> torch.Tensor:
         import torch
 
-        return self.sq[r0:r1, c0:].to(torch.float32, copy=True)
+        rows = self.sq[r0:r1, c0:]
+        return rows.to(torch.float32, copy=True) if out is None else out.copy_(rows)
 
     def row_offsets(self, r0: int, r1: int) -> torch.Tensor:
         import torch
@@ -146,33 +148,22 @@ class DenseProvider:
 class FeatureProvider:
     """Squared euclidean distances (clamped at 0) between rows of one stacked feature matrix.
 
-    Holds one augmented copy ``B = [-2 x, |x|^2]`` (N x (D+1)); a block of rows is one GEMM,
-    ``t = [x_i, 1] @ B.T = |x_j|^2 - 2 x_i.x_j``, with the row constant ``|x_i|^2`` added only where a
-    distance value is needed (neighbour search ranks ``t``). ``x`` is recovered exactly as
-    ``-B[:, :D] / 2`` (scaling by a power of two is exact).
+    A block of rows is one GEMM with the column constant as its bias,
+    ``t = |x_j|^2 - 2 x_i.x_j`` (``torch.addmm``, written into a reused buffer: no elementwise pass
+    over the block, no fresh pages); the row constant ``|x_i|^2`` is added only where a distance value
+    is needed (neighbour search ranks ``t``).
     """
 
     def __init__(self, x: torch.Tensor) -> None:
-        import torch
-
-        self.n, dim = x.shape
+        self.x = x.contiguous()
+        self.n = x.shape[0]
         self.device = x.device
-        self.sq_norm = (x * x).sum(1)
-        self.b = torch.empty(self.n, dim + 1, dtype=x.dtype, device=x.device)
-        torch.mul(x, -2.0, out=self.b[:, :dim])
-        self.b[:, dim] = self.sq_norm
-        self.dim = dim
+        self.sq_norm = (self.x * self.x).sum(1)
 
-    def _left(self, rows: torch.Tensor | slice) -> torch.Tensor:
+    def shifted_rows(self, r0: int, r1: int, c0: int = 0, out: torch.Tensor | None = None) -> torch.Tensor:
         import torch
 
-        xb = self.b[rows, : self.dim] * -0.5
-        return torch.cat([xb, torch.ones(len(xb), 1, dtype=xb.dtype, device=xb.device)], dim=1)
-
-    def shifted_rows(self, r0: int, r1: int, c0: int = 0) -> torch.Tensor:
-        import torch
-
-        return torch.mm(self._left(slice(r0, r1)), self.b[c0:].t())
+        return torch.addmm(self.sq_norm[None, c0:], self.x[r0:r1], self.x[c0:].t(), alpha=-2.0, out=out)
 
     def row_offsets(self, r0: int, r1: int) -> torch.Tensor:
         return self.sq_norm[r0:r1]
@@ -180,11 +171,11 @@ class FeatureProvider:
     def pair_distances(self, i: torch.Tensor, j: torch.Tensor, *, chunk: int = 1 << 15) -> torch.Tensor:
         import torch
 
-        out = torch.empty(len(i), dtype=self.b.dtype, device=self.device)
+        out = torch.empty(len(i), dtype=self.x.dtype, device=self.device)
         for s in range(0, len(i), chunk):
             ii, jj = i[s : s + chunk], j[s : s + chunk]
-            t = torch.bmm(self._left(ii)[:, None, :], self.b[jj][:, :, None]).view(-1)
-            out[s : s + chunk] = t.add_(self.sq_norm[ii]).clamp_(min=0)
+            dot = torch.linalg.vecdot(self.x.index_select(0, ii), self.x.index_select(0, jj))
+            out[s : s + chunk] = dot.mul_(-2.0).add_(self.sq_norm[jj]).add_(self.sq_norm[ii]).clamp_(min=0)
         return out
 
 
@@ -223,16 +214,17 @@ class KReciprocalReranker:
         self.query_rows = None
         if self.nq * (n - self.nq) * 4 <= self.QUERY_ROWS_BYTES:
             self.query_rows = torch.empty(self.nq, n - self.nq, dtype=torch.float32, device=dev)
+        buf = torch.empty(min(n, self.chunk), n, dtype=torch.float32, device=dev)
         for r0 in range(0, n, self.chunk):
             r1 = min(n, r0 + self.chunk)
-            t = provider.shifted_rows(r0, r1)
+            t = provider.shifted_rows(r0, r1, out=buf[: r1 - r0])
             a = provider.row_offsets(r0, r1)
             self.rowmax[r0:r1] = (t.amax(1) + a).clamp_(min=0)  # amax: no indices, twice as fast as max
             nn[r0:r1] = self._nearest(t, a, r0, r1)
             if self.query_rows is not None and r0 < self.nq:
                 q1 = min(r1, self.nq)
                 self.query_rows[r0:q1] = self._normalised(t[: q1 - r0, self.nq :], r0, q1)
-            del t
+        del t, buf
         self.nn = nn
         self.timings_s["neighbours"] = time.perf_counter() - t0
         self._build_v()
@@ -248,11 +240,11 @@ class KReciprocalReranker:
         """
         import torch
 
-        from harness.metrics.topk import smallest_k_stable
+        from harness.metrics.topk import smallest_k_by_chunks, smallest_k_stable
 
         kk, m = self.kk, self.near_idx.shape[1]
         rowmax = self.rowmax[r0:r1, None]
-        cand_t, cand = torch.topk(t, m, dim=1, largest=False, sorted=False)
+        cand_t, cand = smallest_k_by_chunks(t, m)
         val = (cand_t + a[:, None]).clamp_(min=0).div_(rowmax)
         by_index = torch.argsort(cand, dim=1)
         cand, val = cand.gather(1, by_index), val.gather(1, by_index)
@@ -273,13 +265,23 @@ class KReciprocalReranker:
         return t.add_(a[:, None]).clamp_(min=0).div_(self.rowmax[r0:r1, None])
 
     # --- sets -----------------------------------------------------------------------------------
-    def _reciprocal_mask(self, k: int, rows: torch.Tensor) -> torch.Tensor:
-        """mask[i, m]: whether i is among the first k+1 neighbours of its m-th neighbour (m <= k)."""
-        fwd = self.nn[rows, : k + 1]
-        back = self.nn[fwd][:, :, : k + 1]
+    def _reciprocal_mask(self, k: int, r0: int, r1: int) -> torch.Tensor:
+        """mask[i, m]: whether i is among the first k+1 neighbours of its m-th neighbour (m <= k), for
+        rows ``r0 .. r1``."""
+        import torch
+
+        fwd = self.nn[r0:r1, : k + 1]
+        back = self.nn.index_select(0, fwd.reshape(-1)).view(r1 - r0, k + 1, -1)[:, :, : k + 1]
+        rows = torch.arange(r0, r1, device=fwd.device)
         return (back == rows[:, None, None]).any(2)
 
     def _build_v(self) -> None:
+        """Rows of V in CSR form: the weights of each item's expanded k-reciprocal set (step 2).
+
+        Works on 1-D keys ``local row * (n + 1) + column`` (the padding value n sorts last), so that
+        the unions are one sort of the valid entries and the lookups are 1-D binary searches; every
+        row gather is an ``index_select`` (a row copy, several times faster than advanced indexing).
+        """
         import torch
 
         t0 = time.perf_counter()
@@ -287,55 +289,57 @@ class KReciprocalReranker:
         dev = self.p.device
         k1 = min(self.params.k1, n - 1)
         half = min(int(np.around(self.params.k1 / 2.0)), n - 1)
-        all_rows = torch.arange(n, device=dev)
-        half_mask = torch.cat(
-            [self._reciprocal_mask(half, all_rows[s : s + 65536]) for s in range(0, n, 65536)]
-        )
-        half_nn = self.nn[:, : half + 1]
+        half_mask = torch.cat([self._reciprocal_mask(half, s, min(n, s + 65536)) for s in range(0, n, 65536)])
+        half_nn = self.nn[:, : half + 1].contiguous()
         half_len = half_mask.sum(1)
+        stride = n + 1
         crow = [torch.zeros(1, dtype=torch.int64, device=dev)]
         cols: list[torch.Tensor] = []
         vals: list[torch.Tensor] = []
         nnz_total = 0
         step = max(1, min(self.chunk, 4096))
         for r0 in range(0, n, step):
-            rows = all_rows[r0 : r0 + step]
-            c = len(rows)
-            fwd = self.nn[rows, : k1 + 1]  # C x K, K = k1 + 1
-            rmask = self._reciprocal_mask(k1, rows)
-            in_set = torch.sort(torch.where(rmask, fwd, n), dim=1).values  # R(i) ascending, padded with n
+            r1 = min(n, r0 + step)
+            c = r1 - r0
+            local = torch.arange(c, device=dev)[:, None] * stride
+            fwd = self.nn[r0:r1, : k1 + 1]  # C x K, K = k1 + 1
+            rmask = self._reciprocal_mask(k1, r0, r1)
+            in_set = torch.where(rmask, fwd, n).add_(local)  # R(i) as keys (padding: n)
+            set_keys = torch.sort(in_set.view(-1)).values
             # candidate j = fwd[:, m]; its half set half_nn[j][half_mask[j]]
-            hs = half_nn[fwd]  # C x K x H
-            hm = half_mask[fwd]
-            # |R'(j) ∩ R(i)|: members of R'(j) found in R(i) (binary search in the sorted R(i))
-            flat = hs.reshape(c, -1)
-            pos = torch.searchsorted(in_set, flat).clamp_(max=in_set.shape[1] - 1)
-            in_r = (in_set.gather(1, pos) == flat).view_as(hs)
+            flat_fwd = fwd.reshape(-1)
+            hs = half_nn.index_select(0, flat_fwd).view(c, k1 + 1, -1)  # C x K x H
+            hm = half_mask.index_select(0, flat_fwd).view(c, k1 + 1, -1)
+            # |R'(j) ∩ R(i)|: members of R'(j) found in R(i) (binary search among R(i)'s keys)
+            h_keys = (hs + local[:, :, None]).view(-1)
+            pos = torch.searchsorted(set_keys, h_keys).clamp_(max=len(set_keys) - 1)
+            in_r = (set_keys.index_select(0, pos) == h_keys).view_as(hs)
             inter = (in_r & hm).sum(2)
-            accept = rmask & (inter.to(torch.float64) > (2.0 / 3) * half_len[fwd].to(torch.float64))
-            members = torch.cat([in_set, torch.where(accept[:, :, None] & hm, hs, n).reshape(c, -1)], dim=1)
-            members = torch.sort(members.to(torch.int32), dim=1).values.to(torch.int64)
-            uniq = members < n
-            uniq[:, 1:] &= members[:, 1:] != members[:, :-1]
-            owner = rows[:, None].expand_as(members)[uniq]
-            member = members[uniq]
-            # weights exp(-d[i, e]) over the expanded set, normalised per row (only the unique members);
-            # d[i, e] from the neighbour pass where e was one of i's kept candidates, else computed
-            near = self.near_idx[rows]
-            pos = torch.searchsorted(near, members).clamp_(max=near.shape[1] - 1)
-            hit = (near.gather(1, pos) == members)[uniq]
-            dist = self.near_val[rows].gather(1, pos)[uniq]
+            half_len_j = half_len.index_select(0, flat_fwd).view(c, -1)
+            accept = rmask & (inter.to(torch.float64) > (2.0 / 3) * half_len_j.to(torch.float64))
+            added = (accept[:, :, None] & hm).view(-1)
+            keys = torch.cat([in_set.view(-1), h_keys[added]])
+            keys = torch.unique(keys[keys % stride < n])  # sorted: by row, then column
+            owner_local = keys // stride
+            member = keys - owner_local * stride
+            owner = owner_local + r0
+            # weights exp(-d[i, e]) over the expanded set, normalised per row; d[i, e] from the
+            # neighbour pass where e was one of i's kept candidates (keys sorted like ``keys``)
+            near_keys = (self.near_idx[r0:r1] + local).view(-1)
+            pos = torch.searchsorted(near_keys, keys).clamp_(max=len(near_keys) - 1)
+            hit = near_keys.index_select(0, pos) == keys
+            dist = self.near_val[r0:r1].reshape(-1).index_select(0, pos)
             miss = torch.nonzero(~hit).flatten()
             if len(miss):
-                i, e = owner[miss], member[miss]
-                dist[miss] = self.p.pair_distances(i, e) / self.rowmax[i]
+                i, e = owner.index_select(0, miss), member.index_select(0, miss)
+                dist[miss] = self.p.pair_distances(i, e) / self.rowmax.index_select(0, i)
             w = torch.exp(-dist)
-            row_sum = torch.zeros(c, dtype=w.dtype, device=dev).index_add_(0, owner - r0, w)
-            counts = uniq.sum(1)
+            row_sum = torch.zeros(c, dtype=w.dtype, device=dev).index_add_(0, owner_local, w)
+            counts = torch.bincount(owner_local, minlength=c)
             cols.append(member)
-            vals.append(w / row_sum[owner - r0])
+            vals.append(w / row_sum.index_select(0, owner_local))
             crow.append(nnz_total + torch.cumsum(counts, 0))
-            nnz_total += int(counts.sum())
+            nnz_total += len(keys)
         self.v = (torch.cat(crow), torch.cat(cols), torch.cat(vals))
         t1 = time.perf_counter()
         self.timings_s["sets"] = t1 - t0
@@ -393,8 +397,9 @@ class KReciprocalReranker:
             [torch.zeros(1, dtype=torch.int64, device=col.device), torch.cumsum(counts, 0)]
         )
 
-    def rows(self, r0: int, r1: int) -> torch.Tensor:
-        """Re-ranked distances of queries ``r0 .. r1`` to every gallery item (float32)."""
+    def rows(self, r0: int, r1: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Re-ranked distances of queries ``r0 .. r1`` to every gallery item (float32), written into
+        ``out`` ((r1 - r0) x G, contiguous) when given."""
         import torch
 
         t0 = time.perf_counter()
@@ -427,9 +432,9 @@ class KReciprocalReranker:
             e0 = e1
         lam = float(self.params.lambda_value)
         if self.query_rows is not None:
-            out = torch.mul(self.query_rows[r0:r1], lam)
+            out = torch.mul(self.query_rows[r0:r1], lam, out=out)
         else:
-            out = self._normalised(self.p.shifted_rows(r0, r1, self.nq), r0, r1).mul_(lam)
+            out = self._normalised(self.p.shifted_rows(r0, r1, self.nq, out=out), r0, r1).mul_(lam)
         # final = (1 - lam) * (1 - s / (2 - s)) + lam * orig; where the Jaccard sum s is 0 the first term
         # is exactly (1 - lam), so only the (sparse) entries with s > 0 are computed in full
         flat = out.view(-1)

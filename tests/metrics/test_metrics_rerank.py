@@ -147,3 +147,29 @@ def test_query_rows_kept_or_recomputed_give_the_same_result(monkeypatch):
     np.testing.assert_array_equal(kept, recomputed)
     ref = rerank_dense(d[:n_q, n_q:], d[:n_q, :n_q], d[n_q:, n_q:])
     np.testing.assert_allclose(recomputed, ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("n", [256, 257, 300])  # whole chunks, one extra column, a partial chunk
+def test_smallest_k_by_chunks_equals_topk_values(n):
+    from harness.metrics.topk import smallest_k_by_chunks
+
+    g = torch.Generator().manual_seed(n)
+    x = torch.randn(40, n, generator=g)
+    x[:10] = torch.randint(0, 5, (10, n), generator=g).float()  # heavy ties at the k-th value
+    x[10:20, -3:] = -10.0  # the smallest entries in the last (possibly partial) chunk
+    vals, idx = smallest_k_by_chunks(x, 8, chunk=4)  # 64+ whole chunks: the chunked path
+    want = torch.topk(x, 8, dim=1, largest=False).values
+    assert torch.equal(torch.sort(vals, 1).values, torch.sort(want, 1).values)
+    assert torch.equal(x.gather(1, idx), vals)
+    assert (idx < n).all() and all(len(set(r.tolist())) == 8 for r in idx)  # real, distinct columns
+
+
+def test_rerank_with_chunked_neighbour_search_equals_dense(monkeypatch):
+    import harness.metrics.topk as topk
+
+    monkeypatch.setattr(topk, "CHUNK_ENTRIES", 1)  # every test-sized row takes the chunked path
+    x, d, _, n_q = _data(5, n_q=30, n_g=250, dup=12)  # 280 columns: 280 chunks >= 8 x 32
+    q, g = x[:n_q].astype(np.float32), x[n_q:].astype(np.float32)
+    got = rerank_features(q, g, chunk_size=16)
+    ref = rerank_dense(d[:n_q, n_q:], d[:n_q, :n_q], d[n_q:, n_q:])
+    np.testing.assert_allclose(got, ref, atol=1e-5)
