@@ -58,7 +58,9 @@ def test_each_number_changing_setting_is_its_own_entry(three_runs: Path, tmp_pat
     assert sorted(e.key.settings for e in entries) == sorted(VARIANTS)
     # the same identity as the record reader (record paths) and the tables' flattened records
     keys = {e.key for e in entries}
-    assert keys == {f.key for f in read_records(out)} == {m.key for m in load_measured(out)}
+    measured = load_measured(out)
+    assert keys == {f.key for f in read_records(out)} == {m.key for m in measured}
+    assert keys == {m.identity.key for m in measured if m.identity}  # what table cells are matched on
     passed = _check(cli, out, expected, "--verbose")
     assert passed.exit_code == 0, passed.output
     assert "check passed" in passed.output
