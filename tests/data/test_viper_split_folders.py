@@ -89,6 +89,7 @@ def test_a_copy_with_only_the_split_folders_is_read(tiny_world: Path, tmp_path: 
     ("damage", "message"),
     [
         (lambda v: shutil.rmtree(v / "split_2a"), r"split_2a: missing, but .*split_3a is there"),
+        (lambda v: shutil.rmtree(v / "split_1a"), r"viper/split_1a: missing, but .*split_2a is there"),
         (lambda v: shutil.rmtree(v / "split_1a" / "gallery"), r"split_1a/gallery: missing; MetaBIN's"),
         (
             lambda v: next((v / "split_3a" / "query").iterdir()).rename(v / "split_3a" / "query" / "x.png"),

@@ -18,7 +18,8 @@ frozen trials and over CMDG's ``Qwen2_viper.json`` (which lists ``split_1a``). T
 ``data.viper.split_source`` names the folders; ``data.viper.trials`` says how many.
 
 Checked, each failure a one-line :class:`DataError` naming the folder or file: the ``split_Na``
-folders are consecutive from ``split_1a``; each has ``train/``, ``query/`` and ``gallery/``; every
+folders are consecutive from ``split_1a`` (split folders without ``split_1a`` are an error, not a
+fall-back to the frozen trials); each has ``train/``, ``query/`` and ``gallery/``; every
 file name is ``p{pid}_c{1|2}_d{angle}.<png|bmp|jpg>``; the query holds camera 1 and the gallery camera
 2, one image per id, the same ids on both sides, none of them a training id; on real data 316 / 316
 images per split (MetaBIN's halves of the 632 ids).
@@ -39,18 +40,26 @@ MAX_SPLITS = 10
 FIRST = "split_1a"
 NAME = re.compile(r"^p(?P<pid>\d+)_c(?P<cam>[12])_d[^/]*\.(?:png|bmp|jpe?g)$", re.IGNORECASE)
 NAME_PATTERN = "p{pid}_c{1|2}_d{angle}.png"
+SPLIT = re.compile(r"^split_\d+[abcd]$")
 ROLES = ("train", "query", "gallery")
 CAMERA_SPLITS = ("cam_a", "cam_b")
 """Camera 1 and camera 2 as the VIPeR reader names its splits (camid 0 and 1)."""
 
 
 def split_folder_root(read: DatasetRead) -> Path | None:
-    """The folder holding MetaBIN's ``split_1a`` for this VIPeR copy (its root or the folder above)."""
+    """The folder holding MetaBIN's ``split_1a`` for this VIPeR copy (its root or the folder above);
+    split folders without ``split_1a`` are an error, never a silent fall-back to the frozen trials."""
     if read.manifest.name != DATASET:
         return None
     for folder in (read.found.root, read.found.root.parent):
         if (folder / FIRST).is_dir():
             return folder
+        others = sorted(p.name for p in folder.glob("split_*") if p.is_dir() and SPLIT.match(p.name))
+        if others:
+            raise DataError(
+                f"{folder / FIRST}: missing, but {folder / others[0]} is there; MetaBIN's split folders "
+                f"run split_1a .. split_{MAX_SPLITS}a (the 'a' splits are the ones evaluated)"
+            )
     return None
 
 
