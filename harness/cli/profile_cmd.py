@@ -1,4 +1,7 @@
-"""``harness profile --method M``: parameters, FLOPs, latency and throughput, like seed 004's Table 3."""
+"""``harness profile --method M [--method M2 ...]``: parameters, FLOPs, latency, throughput and the
+test-set time of each method, printed as one cost card per method or, with ``--format
+md|latex|csv|html``, as the complexity table (seed 004 Table 3 shape, :mod:`harness.reports.complexity`).
+``harness text complexity`` is an alias of the latter."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from harness.cli.console import handle_errors, out, styled
+from harness.cli.console import err, handle_errors, out, styled
 from harness.errors import ConfigError
 
 WEIGHTS_NOTE = {
@@ -22,12 +25,13 @@ MAX_INPUT_SIDE = 2048
 
 
 def _is_cost_json(head: bytes) -> bool:
-    """An earlier ``--json`` output: a JSON object with the cost block's keys."""
+    """An earlier ``--json`` output: a cost block (a JSON object with its keys) or a list of them."""
     try:
         payload = json.loads(head)
     except ValueError:
         return False
-    return isinstance(payload, dict) and {"method", "params", "flops_per_image"} <= payload.keys()
+    blocks = payload if isinstance(payload, list) and payload else [payload]
+    return all(isinstance(b, dict) and {"method", "params", "flops_per_image"} <= b.keys() for b in blocks)
 
 
 def parse_input(value: str | None) -> tuple[int, int] | None:
@@ -69,15 +73,87 @@ def significant(value: float, digits: int = 3) -> str:
     return f"{rounded:,.{max(places, 0)}f}"
 
 
+TABLE_FORMATS = ("md", "latex", "csv", "html")
+"""Formats of the complexity table (the shared renderers, :mod:`harness.reports.render`)."""
+
+
+def parse_weights(specs: list[str] | None, methods: list[str]) -> dict[str, Path]:
+    """``--weights`` values -> ``method -> checkpoint``: ``METHOD=PATH`` (repeatable), or a bare
+    ``PATH`` when exactly one ``--method`` is given."""
+    checkpoints: dict[str, Path] = {}
+    for spec in specs or []:
+        name, sep, path = spec.partition("=")
+        if len(methods) == 1 and (not sep or Path(spec).exists()):
+            checkpoints[methods[0]] = Path(spec)  # a bare PATH (a file name may hold '=')
+        elif not (sep and name and path):
+            raise ConfigError(f"--weights {spec!r}: expected METHOD=PATH (or PATH with one --method)")
+        elif name not in methods:
+            raise ConfigError(f"--weights names {name!r}, which is not among --method {methods}")
+        else:
+            checkpoints[name] = Path(path)
+    return checkpoints
+
+
+def _print_cost_card(cost: dict, settings) -> None:
+    """One method's cost as a two-column table, its weights and its measurement conventions."""
+    height, width = cost["input_size"]
+    table = Table(
+        "measure",
+        "value",
+        title=f"cost of {cost['method']} ({cost['device']}, {cost['dtype']}, {height}x{width})",
+    )
+    test_set = cost.get("test_set", {})
+    seconds = test_set.get("compute_s")
+    rows = {
+        "Params image (M)": _m(cost["params"]["image"]),
+        "Params text (M)": _m(cost["params"]["text"]),
+        "Params total (M)": _m(cost["params"]["total"]),
+        "GFLOPs/image": _g(cost["flops_per_image"]),
+        "GFLOPs/text": _g(cost["flops_per_text"]),
+        "Latency b1 (ms)": significant(cost["latency_image_b1"]["median_ms"]),
+        f"Throughput b{settings.batch_size} (img/s)": significant(cost["throughput_image"]["items_per_s"]),
+        "Test set (s)": "-" if seconds is None else significant(seconds),
+    }
+    for name, value in rows.items():
+        table.add_row(name, value)
+    out.print(table)
+    out.print(f"weights: {WEIGHTS_NOTE.get(cost['weights'], cost['weights'])}", soft_wrap=True)
+    how = (
+        "test-set time measured by encoding every item"
+        if test_set.get("how") == "measured"
+        else "test-set time is extrapolated from in-memory throughput"
+    )
+    out.print(
+        styled(
+            (
+                f"FLOPs: {cost['flops_per_image']['convention']} ({cost['flops_per_image']['counter']}); "
+                f"timing: {cost['latency_image_b1']['clock']}, median of {settings.iters} after "
+                f"{settings.warmup} warm-up calls; {how}",
+                "dim",
+            )
+        ),
+        soft_wrap=True,
+    )
+
+
 @handle_errors
 def profile_command(
-    method: str = typer.Option(..., "--method", "-m", help="Method name or alias."),
-    input_size: str = typer.Option(None, "--input", help="HEIGHTxWIDTH; default: the card's input size."),
-    weights: Path = typer.Option(
-        None, "--weights", help="Checkpoint to load; default: random init (cost does not depend on weights)."
+    method: list[str] = typer.Option(..., "--method", "-m", help="Method name or alias (repeatable)."),
+    input_size: str = typer.Option(None, "--input", help="HEIGHTxWIDTH; default: each card's input size."),
+    weights: list[str] = typer.Option(
+        None,
+        "--weights",
+        help="Checkpoint: PATH (one --method) or METHOD=PATH (repeatable); default: random init "
+        "(cost does not depend on weights).",
     ),
     random_init: bool = typer.Option(
         False, "--random-init", help="Random weights (the default without --weights; kept for scripts)."
+    ),
+    own_weights: bool = typer.Option(
+        False,
+        "--own-weights",
+        help="Without --weights, load each card's own weights (or fail naming the checkpoint) "
+        "instead of random init.",
     ),
     variant: str = typer.Option(None, "--variant", help="Method variant from its card."),
     device: str = typer.Option(None, "--device", help="cpu or cuda[:N]; default: cuda when available."),
@@ -86,12 +162,29 @@ def profile_command(
     iters: int = typer.Option(10, "--iters", min=1, help="Timed calls per measurement."),
     warmup: int = typer.Option(3, "--warmup", min=0, help="Untimed calls before timing."),
     test_images: int = typer.Option(
-        0, "--test-images", min=0, help="Images of a test set to time (derived)."
+        0, "--test-images", "--images", min=0, help="Images of a test set to time (CUHK-PEDES: 3,074)."
     ),
-    test_texts: int = typer.Option(0, "--test-texts", min=0, help="Texts of a test set to time (derived)."),
-    json_path: Path = typer.Option(None, "--json", help="Also write the cost block as JSON here."),
+    test_texts: int = typer.Option(
+        0, "--test-texts", "--texts", min=0, help="Captions of a test set to time (CUHK-PEDES: 6,156)."
+    ),
+    measure_all: bool = typer.Option(
+        False, "--measure-all", help="Time the test set by encoding every item instead of extrapolating."
+    ),
+    results: Path = typer.Option(
+        None, "--results", help="Results folder: add R1/mAP of each method's t2i record on --dataset."
+    ),
+    dataset: str = typer.Option("cuhk-pedes", "--dataset", help="Test set of the R1/mAP columns."),
+    fmt: str = typer.Option(
+        "table",
+        "--format",
+        "-f",
+        help="table (one cost card per method) or the complexity table (seed 004 Table 3 shape) as "
+        "md, latex, csv (footnotes on stderr) or html.",
+    ),
+    json_path: Path = typer.Option(None, "--json", help="Also write the cost block(s) as JSON here."),
 ) -> None:
-    """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size.
+    """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size
+    and the test-set time, per --method; with --format md|latex|csv|html, one complexity table.
 
     Needs no checkpoint: without --weights the network is randomly initialised (parameters, FLOPs
     and timings do not depend on the weights), which the output and the JSON say.
@@ -99,19 +192,36 @@ def profile_command(
     from harness.methods.load import load_method
     from harness.profiling.profile import ProfileSettings, profile_method
 
+    if fmt not in ("table", *TABLE_FORMATS):
+        raise ConfigError(f"--format {fmt!r}: expected one of table, {', '.join(TABLE_FORMATS)}")
+    if results is not None and fmt == "table":
+        raise ConfigError(
+            f"--results adds R1/mAP columns to the complexity table; give --format {'|'.join(TABLE_FORMATS)}"
+        )
+    if fmt != "table" and not (test_images or test_texts):
+        raise ConfigError(
+            f"--format {fmt} prints the complexity table, whose time column needs a test set: give "
+            "--test-texts and/or --test-images (CUHK-PEDES: 6156 and 3074)"
+        )
+    if random_init and own_weights:
+        raise ConfigError("give --random-init or --own-weights, not both")
     size = parse_input(input_size)
-    if json_path is not None and weights is not None:
+    checkpoints = parse_weights(weights, method)
+    if json_path is not None and checkpoints:
         from harness.safepaths import refuse_overlap
 
-        refuse_overlap(json_path, [weights], option="--json")  # never write the cost over the checkpoint
-    adapter = load_method(
-        method,
-        weights,
-        variant=variant,
-        device=device,
-        random_init=random_init or weights is None,
-        dtype=dtype,
-    )
+        refuse_overlap(json_path, list(checkpoints.values()), option="--json")  # never over a checkpoint
+    measured = None
+    if results is not None:
+        from harness.data.registry import DATASETS
+        from harness.errors import RegistryError
+        from harness.reports.measured import load_measured
+
+        try:
+            dataset = DATASETS.canonical(dataset)
+        except RegistryError as exc:
+            raise ConfigError(f"--dataset: {exc}") from None
+        measured = load_measured(results)  # a bad folder fails before anything is profiled
     settings = ProfileSettings(
         input_size=size,
         batch_size=batch_size,
@@ -119,44 +229,35 @@ def profile_command(
         iters=iters,
         test_images=test_images,
         test_texts=test_texts,
+        measure_all=measure_all,
     )
-    cost = profile_method(adapter, settings)
-    height, width = cost["input_size"]
-    table = Table(
-        "measure",
-        "value",
-        title=f"cost of {cost['method']} ({cost['device']}, {cost['dtype']}, {height}x{width})",
-    )
-    test_set = cost.get("test_set", {}).get("compute_s")
-    rows = {
-        "Params image (M)": _m(cost["params"]["image"]),
-        "Params text (M)": _m(cost["params"]["text"]),
-        "Params total (M)": _m(cost["params"]["total"]),
-        "GFLOPs/image": _g(cost["flops_per_image"]),
-        "GFLOPs/text": _g(cost["flops_per_text"]),
-        "Latency b1 (ms)": significant(cost["latency_image_b1"]["median_ms"]),
-        f"Throughput b{batch_size} (img/s)": significant(cost["throughput_image"]["items_per_s"]),
-        "Test set (s)": "-" if test_set is None else significant(test_set),
-    }
-    for name, value in rows.items():
-        table.add_row(name, value)
-    out.print(table)
-    out.print(f"weights: {WEIGHTS_NOTE.get(cost['weights'], cost['weights'])}", soft_wrap=True)
-    out.print(
-        styled(
-            (
-                f"FLOPs: {cost['flops_per_image']['convention']} ({cost['flops_per_image']['counter']}); "
-                f"timing: {cost['latency_image_b1']['clock']}, median of {iters} after {warmup} warm-up "
-                "calls; test-set time is derived from in-memory throughput",
-                "dim",
-            )
-        ),
-        soft_wrap=True,
-    )
+    costs = []
+    for name in method:
+        if len(method) > 1:
+            err.print(f"profiling {name} ...")
+        adapter = load_method(
+            name,
+            checkpoints.get(name),
+            variant=variant,
+            device=device,
+            random_init=not own_weights,
+            dtype=dtype,
+        )
+        try:
+            costs.append(profile_method(adapter, settings))
+        except ConfigError as exc:
+            where = f"--input {input_size}" if input_size else "its card's input size"
+            raise ConfigError(f"method {name!r} at {where}: {exc}") from exc
+    if fmt == "table":
+        for cost in costs:
+            _print_cost_card(cost, settings)
+    else:
+        _print_complexity(costs, fmt, measured, dataset, results)
     if json_path is not None:
         from harness.atomic import write_owned
 
-        data = (json.dumps(cost, indent=2) + "\n").encode()
+        payload = costs[0] if len(costs) == 1 else costs
+        data = (json.dumps(payload, indent=2) + "\n").encode()
         write_owned(
             json_path,
             lambda tmp: tmp.write_bytes(data),
@@ -164,4 +265,21 @@ def profile_command(
             ours=_is_cost_json,
             option="--json",
         )
-        out.print(f"wrote {json_path}")
+        (out if fmt == "table" else err).print(f"wrote {json_path}")
+
+
+def _print_complexity(costs: list[dict], fmt: str, measured, dataset: str, results: Path | None) -> None:
+    """The complexity table through the shared renderers (CSV: footnotes on stderr)."""
+    from harness.reports.complexity import complexity_table, t2i_accuracy
+    from harness.reports.render import render
+
+    accuracy = None
+    if measured is not None:
+        accuracy = t2i_accuracy(measured, dataset)
+        if not accuracy:
+            err.print(styled(("warning:", "yellow"), f" no t2i record on {dataset} in {results} has R1/mAP"))
+    table = complexity_table(costs, accuracy=accuracy, dataset=dataset)
+    typer.echo(render(table, fmt), nl=False)
+    if fmt == "csv":
+        for i, note in enumerate(table.footnotes, 1):
+            err.print(f"note {i}: {note}", soft_wrap=True)

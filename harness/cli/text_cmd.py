@@ -1,6 +1,7 @@
 """``harness text report``: a thin alias of ``harness report --table dgcmia-t2 --with-measured`` (and
 ``harness plot textmask``): text records go through the one record reader, table path and plot.
-``harness text complexity``: the complexity table (seed 004 Table 3 shape) from the profiler."""
+``harness text complexity``: a thin alias of ``harness profile --format md`` with seed 004 Table 3's
+test set (:mod:`harness.reports.complexity` builds the table; the options keep their names)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from pathlib import Path
 
 import typer
 
-from harness.cli.console import err, handle_errors, out
+from harness.cli.console import handle_errors
+from harness.errors import ConfigError
+from harness.profiling.test_set import CUHK_PEDES_TEST
 
 app = typer.Typer(help="Text-to-image retrieval tools.", no_args_is_help=True)
 
+COMPLEXITY_WARMUP = 2
+"""Untimed calls before each timing in ``harness text complexity`` (as before it became an alias)."""
 TEXTMASK_TABLE = "dgcmia-t2"
 """Seed 004 Table 2 (query-text masking), where measured text-mask records land."""
 
@@ -62,9 +67,15 @@ def complexity_command(
     weights: list[str] = typer.Option(
         None, "--weights", help="METHOD=PATH checkpoint for one method (repeatable); else --random-init."
     ),
-    input_size: str = typer.Option("384x128", "--input", help="HEIGHTxWIDTH of the test images."),
-    texts: int = typer.Option(6156, "--texts", min=0, help="Captions in the test set (CUHK-PEDES: 6,156)."),
-    images: int = typer.Option(3074, "--images", min=0, help="Images in the test set (CUHK-PEDES: 3,074)."),
+    input_size: str = typer.Option(
+        "x".join(map(str, CUHK_PEDES_TEST["input_size"])), "--input", help="HEIGHTxWIDTH of the test images."
+    ),
+    texts: int = typer.Option(
+        CUHK_PEDES_TEST["texts"], "--texts", min=0, help="Captions in the test set (CUHK-PEDES: 6,156)."
+    ),
+    images: int = typer.Option(
+        CUHK_PEDES_TEST["images"], "--images", min=0, help="Images in the test set (CUHK-PEDES: 3,074)."
+    ),
     measure_all: bool = typer.Option(
         False, "--measure-all", help="Encode every text and image instead of extrapolating from throughput."
     ),
@@ -76,60 +87,33 @@ def complexity_command(
         None, "--results", help="Results folder: add R1/mAP of each method's t2i record on --dataset."
     ),
     dataset: str = typer.Option("cuhk-pedes", "--dataset", help="Test set of the R1/mAP columns."),
-    fmt: str = typer.Option("md", "--format", help="md or csv (csv: footnotes go to stderr)."),
+    fmt: str = typer.Option("md", "--format", help="md, latex, csv (footnotes on stderr) or html."),
 ) -> None:
-    """Seed 004 Table 3: params, FLOPs per image / per text, and inference time over a test set of
-    --texts captions and --images images at --input, one row per --method."""
-    from harness.cli.profile_cmd import parse_input
-    from harness.errors import ConfigError
-    from harness.methods.load import load_method
-    from harness.text.complexity import complexity_table, format_table, method_cost, t2i_accuracy
+    """Alias of `harness profile --format md --test-texts 6156 --test-images 3074 --input 384x128
+    --iters 5 --warmup 2 -m M ...` (seed 004 Table 3: params, FLOPs per image / per text, inference
+    time over the test set, one row per --method), with --own-weights unless --random-init is given;
+    the options pass through."""
+    from harness.cli.profile_cmd import TABLE_FORMATS, profile_command
 
-    if fmt not in ("md", "csv"):
-        raise ConfigError(f"--format must be md or csv, got {fmt!r}")
-    checkpoints: dict[str, Path] = {}
-    for spec in weights or []:
-        name, sep, path = spec.partition("=")
-        if not sep or not name or not path:
-            raise ConfigError(f"--weights {spec!r}: expected METHOD=PATH")
-        checkpoints[name] = Path(path)
-    unknown = sorted(set(checkpoints) - set(method))
-    if unknown:
-        raise ConfigError(f"--weights names {unknown}, which are not among --method {method}")
-    size = parse_input(input_size)
-    costs = []
-    for name in method:
-        err.print(f"profiling {name} ...", highlight=False)
-        adapter = load_method(
-            name,
-            checkpoints.get(name),
-            device=device,
-            random_init=random_init and name not in checkpoints,
-            dtype=dtype,
-        )
-        try:
-            cost = method_cost(
-                adapter,
-                input_size=size,
-                images=images,
-                texts=texts,
-                batch_size=batch_size,
-                measure_all=measure_all,
-                iters=iters,
-            )
-        except ConfigError as exc:
-            raise ConfigError(f"method {name!r} at --input {input_size}: {exc}") from exc
-        costs.append(cost)
-    accuracy = t2i_accuracy(results, dataset) if results is not None else None
-    table, notes = complexity_table(costs, accuracy=accuracy)
-    out.print(format_table(table, fmt).rstrip("\n"), markup=False, highlight=False, soft_wrap=True)
-    target = out if fmt == "md" else err
-    if fmt == "md":
-        out.print("")
-    for i, note in enumerate(notes, 1):
-        target.print(
-            f"{i}. {note}" if fmt == "md" else f"note {i}: {note}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+    if fmt not in TABLE_FORMATS:
+        raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(TABLE_FORMATS)}")
+    profile_command(
+        method=method,
+        input_size=input_size,
+        weights=weights,
+        random_init=random_init,
+        own_weights=not random_init,  # else each card's own weights, or an error naming the file
+        variant=None,
+        device=device,
+        dtype=dtype,
+        batch_size=batch_size,
+        iters=iters,
+        warmup=COMPLEXITY_WARMUP,
+        test_images=images,
+        test_texts=texts,
+        measure_all=measure_all,
+        results=results,
+        dataset=dataset,
+        fmt=fmt,
+        json_path=None,
+    )

@@ -201,6 +201,7 @@ class KReciprocalReranker:
         dev = provider.device
         k1, k2 = params.k1, params.k2
         self.kk = min(n, max(k1 + 1, k2))
+        self._scratch: torch.Tensor | None = None
         self.timings_s: dict[str, float] = {"query_rows": 0.0}
         """Wall time of each stage (``neighbours``, ``sets``, ``expansion``, ``columns``,
         ``query_rows``), for profiling; not part of any result."""
@@ -351,7 +352,9 @@ class KReciprocalReranker:
         self.timings_s["columns"] = time.perf_counter() - t2
 
     def _expand(self, v, k2: int):
-        """Local query expansion: row i becomes the mean of the rows of its first k2 neighbours."""
+        """Local query expansion: row i becomes the mean of the rows of its first k2 neighbours (their
+        entries summed in neighbour order, as the dense mean does). Keys ``local row * n + column``
+        are int32 (a block of rows is sized to fit), whose sort is about 3x faster than int64's."""
         import torch
 
         crow, col, val = v
@@ -360,23 +363,26 @@ class KReciprocalReranker:
         out_crow = [torch.zeros(1, dtype=torch.int64, device=dev)]
         out_col, out_val = [], []
         nnz_total = 0
-        step = 8192
+        step = max(1, min(8192, (2**31 - 1) // n))
+        col32 = col.to(torch.int32)
         for r0 in range(0, n, step):
-            rows = torch.arange(r0, min(n, r0 + step), device=dev)
-            nb = self.nn[rows, :k2].reshape(-1)
-            owner = rows.repeat_interleave(k2)
-            starts, lens = crow[nb], crow[nb + 1] - crow[nb]
+            r1 = min(n, r0 + step)
+            nb = self.nn[r0:r1, :k2].reshape(-1)
+            owner = torch.arange(r1 - r0, dtype=torch.int32, device=dev).repeat_interleave(k2)
+            starts = crow.index_select(0, nb)
+            lens = crow.index_select(0, nb + 1) - starts
             src = torch.repeat_interleave(torch.arange(len(nb), device=dev), lens)
-            pos = starts[src] + torch.arange(len(src), device=dev) - (torch.cumsum(lens, 0) - lens)[src]
-            key = owner[src] * n + col[pos]
+            first = torch.cumsum(lens, 0) - lens
+            pos = (starts - first).index_select(0, src) + torch.arange(len(src), device=dev)
+            key = owner.index_select(0, src) * n + col32.index_select(0, pos)
             key, order = torch.sort(key, stable=True)
-            vv = val[pos][order]
+            vv = val.index_select(0, pos.index_select(0, order))
             ukey, inv = torch.unique_consecutive(key, return_inverse=True)
             summed = torch.zeros(len(ukey), dtype=torch.float32, device=dev).index_add_(0, inv, vv)
             urow = ukey // n
-            out_col.append(ukey % n)
+            out_col.append((ukey - urow * n).to(torch.int64))
             out_val.append(summed / k2)
-            counts = torch.bincount(urow - r0, minlength=len(rows))
+            counts = torch.bincount(urow, minlength=r1 - r0)
             out_crow.append(nnz_total + torch.cumsum(counts, 0))
             nnz_total += len(ukey)
         return torch.cat(out_crow), torch.cat(out_col), torch.cat(out_val)
@@ -407,10 +413,17 @@ class KReciprocalReranker:
         dev = self.p.device
         crow, col, val = self.v
         a, b = int(crow[r0]), int(crow[r1])
-        e_row = torch.repeat_interleave(torch.arange(r0, r1, device=dev), crow[r0 + 1 : r1 + 1] - crow[r0:r1])
+        e_row = torch.repeat_interleave(torch.arange(r1 - r0, device=dev), crow[r0 + 1 : r1 + 1] - crow[r0:r1])
         e_col, e_val = col[a:b], val[a:b]
-        lens = self.c_ptr[e_col + 1] - self.c_ptr[e_col]
-        temp = torch.zeros((r1 - r0) * n_g, dtype=torch.float32, device=dev)
+        starts = self.c_ptr.index_select(0, e_col)
+        lens = self.c_ptr.index_select(0, e_col + 1) - starts
+        # the Jaccard sums s go into a zeroed scratch vector (kept between calls; taken while in use, so
+        # an interrupted call cannot leave a dirty one behind) at the keys ``row * G + gallery column``
+        size = (r1 - r0) * n_g
+        temp, self._scratch = self._scratch, None
+        if temp is None or len(temp) < size:
+            temp = torch.zeros(size, dtype=torch.float32, device=dev)
+        touched = []
         ends = torch.cumsum(lens, 0)
         # expand in slices to bound memory
         e0 = 0
@@ -419,29 +432,31 @@ class KReciprocalReranker:
             base = int(ends[e0 - 1]) if e0 else 0
             e1 = int(torch.searchsorted(ends, torch.tensor(base + limit, device=dev), right=True))
             e1 = max(e1, e0 + 1)
-            sl = slice(e0, e1)
-            ln = lens[sl]
+            ln = lens[e0:e1]
             src = torch.repeat_interleave(torch.arange(e1 - e0, device=dev), ln)
-            pos = (
-                self.c_ptr[e_col[sl]][src]
-                + torch.arange(len(src), device=dev)
-                - (torch.cumsum(ln, 0) - ln)[src]
-            )
-            contrib = torch.minimum(e_val[sl][src], self.c_val[pos])
-            temp.index_add_(0, (e_row[sl][src] - r0) * n_g + self.c_row[pos], contrib)
+            first = torch.cumsum(ln, 0) - ln
+            pos = (starts[e0:e1] - first).index_select(0, src) + torch.arange(len(src), device=dev)
+            contrib = torch.minimum(e_val[e0:e1].index_select(0, src), self.c_val.index_select(0, pos))
+            keys = (e_row[e0:e1].index_select(0, src) * n_g).add_(self.c_row.index_select(0, pos))
+            temp.index_add_(0, keys, contrib)
+            touched.append(keys)
             e0 = e1
+        keys = torch.cat(touched) if touched else torch.zeros(0, dtype=torch.int64, device=dev)
+        s_nz = temp.index_select(0, keys)
+        self._scratch = temp.index_fill_(0, keys, 0.0)
         lam = float(self.params.lambda_value)
         if self.query_rows is not None:
             out = torch.mul(self.query_rows[r0:r1], lam, out=out)
         else:
             out = self._normalised(self.p.shifted_rows(r0, r1, self.nq, out=out), r0, r1).mul_(lam)
         # final = (1 - lam) * (1 - s / (2 - s)) + lam * orig; where the Jaccard sum s is 0 the first term
-        # is exactly (1 - lam), so only the (sparse) entries with s > 0 are computed in full
+        # is exactly (1 - lam), so only the entries with s > 0 (the touched keys; a key touched twice is
+        # written twice with the same value) are computed in full
         flat = out.view(-1)
-        nz = torch.nonzero(temp).flatten()
-        s_nz, lam_orig = temp[nz], flat[nz]
+        lam_orig = flat.index_select(0, keys)
         flat.add_(1 - lam)
-        flat[nz] = torch.div(s_nz, s_nz.neg().add_(2.0)).neg_().add_(1.0).mul_(1 - lam).add_(lam_orig)
+        final = torch.div(s_nz, s_nz.neg().add_(2.0)).neg_().add_(1.0).mul_(1 - lam).add_(lam_orig)
+        flat.index_copy_(0, keys, final)
         self.timings_s["query_rows"] += time.perf_counter() - t0
         return out
 

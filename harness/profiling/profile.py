@@ -2,9 +2,10 @@
 
 Images are blank tensors already on the device (data loading is excluded: compare with the
 ``engine.encode.*.computed`` block of a run for end-to-end throughput). Texts are ``caption``
-repeated. ``test_set_s`` is the compute time of a test set of the given size at the measured
-throughput (seed 004's Table 3 reports the measured total for CUHK-PEDES: 3,074 images and 6,156
-texts at 384x128), labelled as derived.
+repeated. ``test_set`` (when a test-set size is given) is the compute time of a test set of
+``test_images`` images and ``test_texts`` captions, extrapolated from the measured throughput or,
+with ``measure_all``, measured by encoding every item (:mod:`harness.profiling.test_set`; seed
+004's Table 3 reports the total for CUHK-PEDES: 3,074 images and 6,156 texts at 384x128).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from harness.profiling.flops import count_flops
 from harness.profiling.params import tower_parameters
+from harness.profiling.test_set import device_name, extrapolated, measured
 from harness.profiling.timing import measure
 
 DEFAULT_CAPTION = (
@@ -33,6 +35,8 @@ class ProfileSettings:
     caption: str = DEFAULT_CAPTION
     test_images: int = 0
     test_texts: int = 0
+    measure_all: bool = False
+    """Time the test set by encoding every item instead of extrapolating from the throughput."""
 
 
 def profile_method(method, settings: ProfileSettings | None = None) -> dict[str, Any]:
@@ -99,16 +103,18 @@ def profile_method(method, settings: ProfileSettings | None = None) -> dict[str,
             iters=max(3, settings.iters // 2),
         ).as_dict()
     if settings.test_images or settings.test_texts:
-        seconds = settings.test_images / cost["throughput_image"]["items_per_s"]
-        if settings.test_texts:
-            if cost["throughput_text"] is None:
-                seconds = None
-            else:
-                seconds += settings.test_texts / cost["throughput_text"]["items_per_s"]
-        cost["test_set"] = {
-            "images": settings.test_images,
-            "texts": settings.test_texts,
-            "compute_s": seconds,
-            "how": "derived: items / measured in-memory throughput (excludes decoding and scoring)",
-        }
+        if settings.measure_all:
+            cost["test_set"] = measured(
+                method,
+                images=settings.test_images,
+                texts=settings.test_texts,
+                input_size=(height, width),
+                batch_size=settings.batch_size,
+                caption=settings.caption,
+            )
+        else:
+            cost["test_set"] = extrapolated(
+                cost, images=settings.test_images, texts=settings.test_texts, batch_size=settings.batch_size
+            )
+    cost["device_name"] = device_name(device)
     return cost

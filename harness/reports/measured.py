@@ -161,8 +161,8 @@ def _profile(record: ResultRecord) -> dict | None:
 
     ``params_M`` (all towers), ``gflops`` (one image, plus one caption for text methods, as seed
     004 Table 3 adds them), ``inference_time`` (seconds for the record's gallery images, plus its
-    captions, at the measured large-batch throughput: an extrapolation, like the text complexity
-    table's default).
+    captions, at the measured large-batch throughput: the extrapolation of ``harness profile`` and
+    its complexity table, :func:`harness.profiling.test_set.extrapolated`).
     """
     cost = record.cost
     if cost is None:
@@ -172,13 +172,18 @@ def _profile(record: ResultRecord) -> dict | None:
         flat["params"] = float(cost.total_params)
     if cost.total_flops is not None:
         flat["flops"] = cost.total_flops
-    image_rate = cost.throughput_image.items_per_s if cost.throughput_image else None
-    text_rate = cost.throughput_text.items_per_s if cost.throughput_text else None
-    if image_rate:
-        seconds = record.counts.n_gallery / image_rate
-        if text_rate and record.protocol.kind == "text":
-            seconds += record.counts.n_query / text_rate
-        flat["inference_s"] = seconds
+    if cost.throughput_image and cost.throughput_image.items_per_s:
+        from harness.profiling.test_set import extrapolated
+
+        texts = record.counts.n_query if record.protocol.kind == "text" else 0
+        test_set = extrapolated(
+            cost.model_dump(),
+            images=record.counts.n_gallery,
+            texts=texts,
+            batch_size=cost.throughput_image.batch,
+        )
+        if test_set["compute_s"] is not None:
+            flat["inference_s"] = test_set["compute_s"]
     return flat or None
 
 

@@ -278,7 +278,7 @@ def test_run_profile_fills_the_cost_block_of_text_records(
     tiny_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``--profile`` reaches text legs through the pipeline's ``profile_cost`` (profiling itself is
-    tested in tests/profiling and test_complexity.py; replaced here to keep the test fast)."""
+    tested in tests/profiling and tests/reports/test_complexity.py; replaced here to keep the test fast)."""
     from harness.pipeline import phases
 
     seen = []
