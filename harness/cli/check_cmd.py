@@ -4,6 +4,11 @@ By default only the rows that fail (and the improved ones) are listed, then a on
 ``--verbose`` lists every row. ``--format csv|json`` prints the rows for pipes and scripts (every
 row, plain text, no colour). Records of another synthetic world than the expected file's
 (``run.world``) are refused with one line saying so.
+
+An entry and a record are compared when their record identities are equal
+(:class:`harness.results.identity.RecordKey`: the identity of the record's path, the paper tables and
+the leaderboard). A missing entry with a record of the same method, protocol and leg in another
+protocol version or settings gets one line naming that record and what differs.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "missing": 
 REGRESSION_EXIT = 1
 FORMATS = ("table", "csv", "json")
 COLUMNS = ("method", "protocol", "leg", "metric", "expected", "actual", "diff", "tol", "status")
+"""The table's columns; ``--format csv|json`` add ``note`` (why a missing entry found no record)."""
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
@@ -112,6 +118,8 @@ def check_command(
         typer.echo(_render(summary.rows, fmt), nl=False)
     line = _summary_line(summary)
     console = out if fmt == "table" else err  # csv/json keep stdout machine-readable
+    for note in summary.notes:  # a record of another protocol version or settings: never compared
+        console.print(note, highlight=False, soft_wrap=True)
     if summary.passed:
         console.print(styled(("check passed", "green"), f": {line}"))
         return
@@ -147,27 +155,25 @@ def _print_table(summary, verbose: bool, title: str) -> None:
 
 
 def _render(rows, fmt: str) -> str:
+    payload = [
+        {
+            "method": r.method,
+            "protocol": r.protocol,
+            "leg": r.leg,
+            "metric": r.metric,
+            "expected": r.expected,
+            "actual": r.actual,
+            "diff": r.diff,
+            "tolerance": r.tolerance,
+            "status": r.status,
+            "note": r.note,
+        }
+        for r in rows
+    ]
     if fmt == "json":
-        payload = [
-            {
-                "method": r.method,
-                "protocol": r.protocol,
-                "leg": r.leg,
-                "metric": r.metric,
-                "expected": r.expected,
-                "actual": r.actual,
-                "diff": r.diff,
-                "tolerance": r.tolerance,
-                "status": r.status,
-            }
-            for r in rows
-        ]
         return json.dumps(payload, indent=2) + "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [r.method, r.protocol, r.leg, r.metric, r.expected, r.actual, r.diff, r.tolerance, r.status]
-        )
+    writer.writerow([*COLUMNS, "note"])  # the table's "tol" column is "tolerance" in JSON
+    writer.writerows([list(row.values()) for row in payload])
     return buffer.getvalue()

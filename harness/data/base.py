@@ -38,6 +38,8 @@ class Layout:
     variant: str
     relpath: str
     required: tuple[str, ...]
+    fallback: bool = False
+    """Read only when no other layout is complete (never reported as a second copy beside one)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class DatasetReader(ABC):
                     complete.append((base, layout))
                 continue
             tried.append(f"{base} (missing {', '.join(missing)})")
+        if any(not lay.fallback for _, lay in complete):
+            complete = [(b, lay) for b, lay in complete if not lay.fallback]
         if complete:
             (base, layout), others = complete[0], complete[1:]
             also = tuple(f"{b} (layout {lay.variant})" for b, lay in others)

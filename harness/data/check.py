@@ -87,13 +87,18 @@ def check_dataset(name: str, data_root: Path, *, named: bool = False) -> Dataset
             f"{read.captions['path']}: {read.captions['unmatched']} caption entries match no image"
         )
     if reader.name in SMALL_TARGET_SPLITS:
+        from harness.data.splits.folders import MAX_SPLITS, folder_eval_sets
         from harness.data.splits.trials import split_set_for, trial_test_set
 
         try:
-            split_set = split_set_for(read, SMALL_TARGET_SPLITS[reader.name])
-            for i in range(len(split_set.trials)):
-                trial_test_set(read, split_set, i)
-            status.trials = len(split_set.trials)
+            folders = folder_eval_sets(read, MAX_SPLITS)  # MetaBIN's VIPeR split folders, when there
+            if folders is not None:
+                status.trials = len(folders)
+            else:
+                split_set = split_set_for(read, SMALL_TARGET_SPLITS[reader.name])
+                for i in range(len(split_set.trials)):
+                    trial_test_set(read, split_set, i)
+                status.trials = len(split_set.trials)
         except DataError as exc:
             status.problems.append(str(exc))
     return status

@@ -9,11 +9,15 @@ Format::
       - {method: hsv-hist, protocol: single, leg: market1501, metrics: {R1: 81.25, mAP: 71.53}}
       - {method: attr-match, protocol: textmask, leg: rstpreid, settings: mask0.3, metrics: {R1: 40.0}}
 
-An entry names a record identity (:mod:`harness.results.identity`): ``method`` (``name[variant]``
-for a variant), ``protocol``, ``protocol_version`` (default 1), ``leg`` and ``settings`` (the
-record's settings slug, default none). Metric values are in the metric registry's display units
-(percent for R1/R5/R10/mAP/mINP: record fractions x100), like the reports. Every number (values and
-tolerances) must be finite. ``run.world`` names the synthetic world the numbers are for; ``harness
+An entry names a record identity (:class:`harness.results.identity.RecordKey`, the one identity
+the record path, the paper tables and the leaderboard use): ``method`` (``name[variant]`` for a
+variant), ``protocol``, ``protocol_version`` (default 1), ``leg`` and ``settings`` (the record's
+settings slug, default none: ``flip``, ``rerank``, ``bf16``, ``mask0.3``, ``w-1a2b3c4d``...). The
+printed spellings are read too (``protocol: single@v2``, ``leg: market1501+flip``, and the
+schema-1 ``leg: cuhk-pedes@mask0.3``), and ``--update`` writes them back in the field form.
+Metric values are in the metric registry's display units (percent for R1/R5/R10/mAP/mINP:
+record fractions x100), like the reports. Every number (values and tolerances) must be finite.
+``run.world`` names the synthetic world the numbers are for; ``harness
 check`` refuses records of another world.
 """
 
@@ -30,46 +34,27 @@ import yaml
 from harness.atomic import write_text_atomic
 from harness.errors import ConfigError, ResultError
 from harness.reports.measured import Measured
+from harness.results.identity import RecordKey
 from harness.results.migrate import MASK_LEG
 
 DEFAULT_TOLERANCE = 0.5
 DECIMALS = 4
 
 
-EntryKey = tuple[str, str, int, str, str]
-"""(method label, protocol, protocol version, leg, settings slug)."""
-
-
 @dataclass
 class ExpectedEntry:
-    """Expected metrics of one record identity."""
+    """Expected metrics of one record identity (:class:`harness.results.identity.RecordKey`)."""
 
-    method: str
-    protocol: str
-    leg: str
+    key: RecordKey
     metrics: dict[str, float]
-    protocol_version: int = 1
-    settings: str = ""
-
-    @property
-    def key(self) -> EntryKey:
-        return (self.method, self.protocol, self.protocol_version, self.leg, self.settings)
 
 
-def measured_key(m: Measured) -> EntryKey:
-    """The expected-file key of a measured record."""
-    protocol = m.key.protocol if m.key else m.protocol
-    return (m.method, protocol, m.protocol_version, m.leg, m.settings)
-
-
-def label(key: EntryKey) -> tuple[str, str, str]:
-    """``(method, protocol[@vN], leg[+settings])``: how a key is printed."""
-    method, protocol, version, leg, settings = key
-    return (
-        method,
-        protocol + (f"@v{version}" if version != 1 else ""),
-        leg + (f"+{settings}" if settings else ""),
-    )
+def record_identity(m: Measured) -> RecordKey:
+    """The identity a measured record is checked under: its record identity, the one the record
+    path, the tables and the leaderboard use (:func:`harness.results.identity.record_key`)."""
+    if m.key is None:  # pragma: no cover - from_record always sets it
+        raise ResultError(f"{m.path}: the record has no identity")
+    return m.key
 
 
 def world_of(expected: Expected) -> dict[str, Any] | None:
@@ -99,7 +84,7 @@ class Expected:
         if self.run:
             payload["run"] = self.run
         payload["tolerances"] = self.tolerances
-        payload["entries"] = [_entry_yaml(e) for e in sorted(self.entries, key=lambda e: e.key)]
+        payload["entries"] = [_entry_yaml(e) for e in sorted(self.entries, key=lambda e: e.key.sort_key)]
         header = (
             "# Expected numbers for `harness check`\n"
             "# (percent for R1/R5/R10/mAP/mINP; tolerances are absolute, in the same unit).\n"
@@ -109,12 +94,13 @@ class Expected:
 
 
 def _entry_yaml(e: ExpectedEntry) -> dict[str, Any]:
-    out: dict[str, Any] = {"method": e.method, "protocol": e.protocol}
-    if e.protocol_version != 1:
-        out["protocol_version"] = e.protocol_version
-    out["leg"] = e.leg
-    if e.settings:
-        out["settings"] = e.settings
+    key = e.key
+    out: dict[str, Any] = {"method": key.method_label, "protocol": key.protocol}
+    if key.protocol_version != 1:
+        out["protocol_version"] = key.protocol_version
+    out["leg"] = key.leg
+    if key.settings:
+        out["settings"] = key.settings
     out["metrics"] = {k: round(float(v), DECIMALS) for k, v in sorted(e.metrics.items())}
     return out
 
@@ -164,18 +150,15 @@ def load_expected(path: Path) -> Expected:
                 path, f"{where}: key 'settings' must be a settings slug such as 'flip', got {settings!r}"
             )
         leg = e["leg"]
-        if not settings and (m := MASK_LEG.match(leg)):
+        if not settings and (m := MASK_LEG.match(leg)):  # schema-1 spelling: cuhk-pedes@mask0.3
             leg, settings = m.group("leg"), f"mask{m.group('ratio')}"
-        entry = ExpectedEntry(
-            e["method"],
-            e["protocol"],
-            leg,
-            {str(k): float(v) for k, v in metrics.items()},
-            protocol_version=version,
-            settings=settings,
-        )
+        try:
+            key = RecordKey.parse(e["method"], e["protocol"], leg, version, settings)
+        except ValueError as exc:
+            raise _fail(path, f"{where}: {exc}") from None
+        entry = ExpectedEntry(key, {str(k): float(v) for k, v in metrics.items()})
         if entry.key in seen:
-            raise _fail(path, f"{where}: duplicates {'/'.join(label(entry.key))}")
+            raise _fail(path, f"{where}: duplicates {'/'.join(entry.key.columns())}")
         seen.add(entry.key)
         entries.append(entry)
     run = raw.get("run") or {}
@@ -214,17 +197,14 @@ def update_expected(expected: Expected, results: list[Measured], *, create: bool
     before = expected.path.read_text(encoding="utf-8") if expected.path.is_file() else ""
     by_key = {e.key: e for e in expected.entries}
     for m in results:
-        key = measured_key(m)
+        key = record_identity(m)
         old = by_key.get(key)
         names = list(old.metrics) if old else sorted(m.metrics)
         values = {n: m.metrics[n] for n in names if n in m.metrics}
         for name, value in values.items():
             if not _number(value):  # the record reader refuses these; never write one to the file
                 raise ResultError(f"{m.path}: metrics.{name}: {value!r} is not a finite number")
-        method, protocol, version, leg, settings = key
-        by_key[key] = ExpectedEntry(
-            method, protocol, leg, values, protocol_version=version, settings=settings
-        )
+        by_key[key] = ExpectedEntry(key, values)
     expected.entries = list(by_key.values())
     after = expected.to_yaml()
     write_text_atomic(expected.path, after)

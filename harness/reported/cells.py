@@ -33,6 +33,7 @@ from harness.reported.vocabulary import (
     parse_target,
     parse_training_set,
 )
+from harness.results.identity import RecordKey
 
 RERANK_DEFAULTS: tuple[int, int, float] = (20, 6, 0.3)
 """k-reciprocal re-ranking (k1, k2, lambda): Zhong et al. 2017, torchreid / fast-reid defaults."""
@@ -148,6 +149,9 @@ class RunIdentity:
     the card's, a checkpoint other than the card's): measured rows are per method and tag."""
     record_leg: str = ""
     """The record's own leg name (``cuhk-pedes@mask0.3`` for the ``cuhk-pedes`` leg at ratio 0.3)."""
+    key: RecordKey | None = field(default=None, compare=False)
+    """The record identity this is a view of (:func:`harness.results.identity.record_key`): what the
+    record path, the leaderboard rows and ``harness check`` key on."""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -264,9 +268,10 @@ _OWN_PARTS = ("rerank", "aqe", "flip", "mask")
 
 
 def run_identity(record) -> RunIdentity:
-    """A record's protocol, registry leg and settings, read from its typed ``settings`` block (the
-    record identity of :mod:`harness.results.identity`)."""
-    from harness.results.identity import evaluation_parts, weights_parts
+    """A record's protocol, registry leg and settings, read from its typed ``settings`` block: a view
+    of its record identity (:func:`harness.results.identity.record_key`, kept in ``key``) built from
+    the same slug parts."""
+    from harness.results.identity import evaluation_parts, record_key, weights_parts
 
     s = record.settings
     rerank = (s.rerank.k1, s.rerank.k2, float(s.rerank.lambda_value)) if s.rerank else None
@@ -287,6 +292,7 @@ def run_identity(record) -> RunIdentity:
         target=record.protocol.test.dataset,
         model_tag="+".join(tag),
         record_leg=leg,
+        key=record_key(record),
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from harness.metrics.registry import display_metrics
 from harness.reported.cells import RunIdentity, run_identity
-from harness.results.identity import RecordKey, evaluation_parts, record_key
+from harness.results.identity import RecordKey, evaluation_parts
 from harness.results.io import read_records
 from harness.results.schema import ResultRecord
 
@@ -114,12 +114,14 @@ def mask_ratio_of(record: ResultRecord) -> float | None:
 
 def method_label(record: ResultRecord) -> str:
     """``name`` or ``name[variant]``: how a measured method is named in tables and plots."""
-    m = record.method
-    return f"{m.name}[{m.variant}]" if m.variant else m.name
+    from harness.results.identity import method_label as label
+
+    return label(record.method.name, record.method.variant)
 
 
 def from_record(record: ResultRecord, path: Path | str, display_path: str | None = None) -> Measured:
     """Flatten one record (display-unit metrics, training-set names, setting, identity)."""
+    identity = run_identity(record)  # the tables' view of the record identity (``identity.key``)
     return Measured(
         method=method_label(record),
         protocol=protocol_label(record.protocol.name, record.protocol.version),
@@ -134,13 +136,13 @@ def from_record(record: ResultRecord, path: Path | str, display_path: str | None
         path=str(path),
         cmc=tuple(100 * x for x in record.cmc),
         profile=_profile(record),
-        key=record_key(record),
+        key=identity.key,
         setting_parts=tuple(evaluation_parts(record.settings, record.protocol.evaluation)),
         metrics_std=display_metrics(record.metrics_std),
         world=record.world.model_dump() if record.world else None,
         ci=_intervals(record),
         kind=record.protocol.kind,
-        identity=run_identity(record),
+        identity=identity,
         display_path=display_path if display_path is not None else Path(path).name,
     )
 

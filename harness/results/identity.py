@@ -22,7 +22,9 @@ The record's path carries the whole identity (:func:`record_relpath`):
 ``<method>[@<variant>]/<protocol>[@v<N>]/<leg>[+<slug>].json``; protocol version 1 and default
 settings add nothing, so a plain run keeps its short path, and a variant run (``--flip``,
 ``--dtype bf16``, re-ranking, another checkpoint, another protocol version) never overwrites
-another. Tables, the leaderboard and ``harness check`` group records by :class:`RecordKey`.
+another. Tables, the leaderboard and ``harness check`` group records by :class:`RecordKey`, and
+print it with :meth:`RecordKey.columns` (``method[variant]``, ``protocol[@vN]``, ``leg[+slug]``);
+``harness check`` reads an expected entry back into a key with :meth:`RecordKey.parse`.
 """
 
 from __future__ import annotations
@@ -105,8 +107,75 @@ class RecordKey:
         """The leg with its settings slug (``market1501+flip``): how run output and checks name it."""
         return self.leg + (f"+{self.settings}" if self.settings else "")
 
+    @property
+    def method_label(self) -> str:
+        """``name`` or ``name[variant]``: how tables, plots, the leaderboard and ``harness check`` name it."""
+        return method_label(self.method, self.variant)
+
+    def columns(self) -> tuple[str, str, str]:
+        """``(method[variant], protocol[@vN], leg[+settings])``: the printed key columns of a record."""
+        return (self.method_label, self.protocol_dir, self.leg_label)
+
+    @property
+    def sort_key(self) -> tuple[str, str, int, str, str]:
+        """Orders keys by method label, protocol, version, leg, settings (a variant may be None)."""
+        return (self.method_label, self.protocol, self.protocol_version, self.leg, self.settings)
+
+    def differences(self, other: RecordKey) -> list[tuple[str, str, str]]:
+        """``(field, mine, other's)`` for every field of the identity that differs, as printed."""
+        out = []
+        for name in ("method", "variant", "protocol", "protocol_version", "leg", "settings"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine != theirs:
+                out.append((name.replace("_", " "), _shown(mine), _shown(theirs)))
+        return out
+
+    @classmethod
+    def parse(
+        cls, method: str, protocol: str, leg: str, protocol_version: int = 1, settings: str = ""
+    ) -> RecordKey:
+        """The identity written as fields (an expected file's entry) or as printed columns.
+
+        ``method`` is ``name``, ``name[variant]`` or ``name@variant``; ``protocol`` may carry
+        ``@vN`` (then ``protocol_version`` must be 1 or N) and ``leg`` its ``+settings`` slug (then
+        ``settings`` must be empty or the same). Raises :class:`ValueError` naming the field.
+        """
+        name, variant = _split_method(method)
+        base, _, version_text = protocol.partition("@v")
+        if version_text:
+            if not version_text.isdigit() or int(version_text) < 1:
+                raise ValueError(f"protocol {protocol!r}: expected NAME or NAME@vN")
+            if protocol_version not in (1, int(version_text)):
+                said = f"protocol_version says {protocol_version}"
+                raise ValueError(f"protocol {protocol!r} says version {version_text}, {said}")
+            protocol_version = int(version_text)
+        leg_name, _, slug = leg.partition("+")
+        if slug and settings and slug != settings:
+            raise ValueError(f"leg {leg!r} says settings {slug!r}, settings says {settings!r}")
+        return cls(name, variant, base, protocol_version, leg_name, settings or slug)
+
     def __str__(self) -> str:
         return f"{self.method_dir}/{self.protocol_dir}/{self.leg_label}"
+
+
+def method_label(name: str, variant: str | None) -> str:
+    """``name`` or ``name[variant]`` (the one printed spelling of a method and its variant)."""
+    return f"{name}[{variant}]" if variant else name
+
+
+def _split_method(method: str) -> tuple[str, str | None]:
+    """``name[variant]`` or ``name@variant`` -> ``(name, variant)``."""
+    if method.endswith("]") and "[" in method:
+        name, _, variant = method[:-1].partition("[")
+        return name, variant or None
+    name, _, variant = method.partition("@")
+    return name, variant or None
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "none"
+    return f"v{value}" if isinstance(value, int) else str(value)
 
 
 def record_key(record: ResultRecord) -> RecordKey:

@@ -105,9 +105,9 @@ def test_protocol_versions_and_settings_are_never_mixed(tmp_path, expected_file,
     assert result.exit_code == 0, result.output
     text = expected_file.read_text()
     assert "protocol_version: 2" in text and "settings: flip" in text
-    reread = {e.key: e.metrics["R1"] for e in load_expected(expected_file).entries}
-    assert reread[("m", "single", 2, "market1501", "")] == 10.0
-    assert reread[("m", "single", 1, "market1501", "flip")] == 20.0
+    reread = {str(e.key): e.metrics["R1"] for e in load_expected(expected_file).entries}
+    assert reread["m/single@v2/market1501"] == 10.0
+    assert reread["m/single/market1501+flip"] == 20.0
 
 
 def test_schema_1_text_mask_legs_in_an_expected_file_still_match(tmp_path, cli):
@@ -116,7 +116,7 @@ def test_schema_1_text_mask_legs_in_an_expected_file_still_match(tmp_path, cli):
         "entries:\n  - {method: m, protocol: textmask, leg: cuhk-pedes@mask0.3, metrics: {R1: 50}}\n"
     )
     [entry] = load_expected(path).entries
-    assert (entry.leg, entry.settings) == ("cuhk-pedes", "mask0.3")
+    assert (entry.key.leg, entry.key.settings) == ("cuhk-pedes", "mask0.3")
     rec = make_record("m", "textmask", "cuhk-pedes", target="cuhk-pedes", metrics={"R1": 0.5}, mask_ratio=0.3)
     assert compare(load_expected(path), load_measured(write_records(tmp_path / "r", [rec]))).passed
 

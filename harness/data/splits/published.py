@@ -16,6 +16,9 @@ its trials instead of the shipped frozen ones, and the result record names it
   that dataset builds from the ids (checked by :func:`harness.protocols.trials.split_set_for`; else a
   DataError names the file, split and image).
 
+MetaBIN's VIPeR ``split_Na`` image folders are read as they are, not through ids:
+:mod:`harness.data.splits.folders`.
+
 A published file with fewer splits than the protocol's ``trials`` is evaluated on all its splits (the
 record's trial count says how many).
 """

@@ -140,12 +140,16 @@ def measured_entry(record: ResultRecord, measured: Measured, record_path: str) -
 
 
 def _setting(m: Measured) -> str:
-    """The reported tables' setting name where one applies, else the record's settings slug."""
-    if m.mask_ratio is not None and len(m.setting_parts) == 1:
+    """The reported tables' setting name where one applies, else the record identity's settings slug
+    (:class:`harness.results.identity.RecordKey`, the key ``harness check`` uses too; ``random-init``
+    left out: the row is marked not reportable). Records of one method whose identities differ only in
+    the leg share a row; any other difference (flip, precision, checkpoint...) is a row of its own."""
+    parts = [p for p in (m.settings.split("+") if m.settings else []) if p != "random-init"]
+    if m.mask_ratio is not None and len(parts) == 1 and parts[0].startswith("mask"):
         return f"mask_ratio={m.mask_ratio:g}"
-    if m.rerank and len(m.setting_parts) == 1:
+    if m.rerank and parts == ["rerank"]:
         return "re-ranking"
-    return "+".join(m.setting_parts)
+    return "+".join(parts)
 
 
 def load_records(results_dir: Path) -> list[tuple[Path, ResultRecord, Measured]]:

@@ -85,3 +85,35 @@ def write_ilids(root: Path, *, seed: int, scale: dict) -> dict:
         for seq in range(1, int(rng.integers(2, 5)) + 1):
             out.write(base / f"{pid:04d}{seq:03d}.jpg", "all", pid, seq - 1, seq)
     return {"counts": out.counts(), "splits": _splits(dataset, list(range(1, n + 1)), n // 2, seed)}
+
+
+def write_viper_split_folders(root: Path, n_splits: int = NUM_TRIALS) -> list[Path]:
+    """MetaBIN's ``viper/split_{n}a/{train,query,gallery}/p{pid:03d}_c{1|2}_d{0|90}.png`` for the
+    first ``n_splits`` VIPeR trials the synthetic world at ``root`` recorded (``split_{n}a`` = trial
+    ``n - 1``: train = both cameras of its training ids, query = camera 1 and gallery = camera 2 of its
+    test ids), each image the same pixels as the world's ``cam_a``/``cam_b`` one. A run on these
+    folders must reproduce those trials' numbers. Returns the folders written."""
+    from harness.data.base import read_synth_marker
+    from harness.data.splits import split_set_from_dict
+    from harness.data.synth.draw import write_image
+    from harness.errors import DataError
+
+    marker = read_synth_marker(root)
+    viper = (marker or {}).get("datasets", {}).get("viper")
+    if not viper:
+        raise DataError(
+            f"{root}: no synthetic VIPeR here; write it first (harness data synth --dataset viper)"
+        )
+    split_set = split_set_from_dict(viper["splits"], f"{root} (synthetic marker, viper)")
+    folders = []
+    for n, trial in enumerate(split_set.trials[:n_splits], start=1):
+        folder = root / "viper" / f"split_{n}a"
+        sides = [("train", pid, cam) for pid in trial.train_ids for cam in (0, 1)]
+        sides += [("query", pid, 0) for pid in trial.test_ids] + [
+            ("gallery", pid, 1) for pid in trial.test_ids
+        ]
+        for role, pid, cam in sides:
+            path = folder / role / f"p{pid:03d}_c{cam + 1}_d{90 * cam}.png"
+            write_image(path, seed=marker["seed"], dataset="viper", pid=pid, camid=cam, index=0)
+        folders.append(folder)
+    return folders
