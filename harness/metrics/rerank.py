@@ -24,6 +24,7 @@ only for queries, block by block.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -179,6 +180,40 @@ class FeatureProvider:
         return out
 
 
+def map_blocks(fn: Any, n: int, step: int, device: Any) -> list[Any]:
+    """``fn(r0, r1)`` for the row blocks ``0 .. n`` of ``step`` rows, results in block order.
+
+    These stages are many small tensor operations, which gain nothing from intra-op threads; on a CPU
+    with T > 1 intra-op threads the blocks are spread over T Python threads running one intra-op thread
+    each instead (torch releases the GIL inside its operations). Each block's result does not depend
+    on the thread that computed it.
+    """
+    import torch
+
+    bounds = [(r0, min(n, r0 + step)) for r0 in range(0, n, step)]
+    threads = torch.get_num_threads()
+    workers = min(threads, len(bounds))
+    if torch.device(device).type != "cpu" or workers <= 1:
+        return [fn(r0, r1) for r0, r1 in bounds]
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.set_num_threads(1)  # read by the pool's new threads when they first run an operation
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(lambda b: fn(*b), bounds))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _csr(parts: list[tuple[Any, Any, Any]], device: Any) -> tuple[Any, Any, Any]:
+    """(row pointers, columns, values) from blocks' (columns, values, entries per row)."""
+    import torch
+
+    counts = torch.cat([c for _, _, c in parts])
+    crow = torch.cat([torch.zeros(1, dtype=torch.int64, device=device), torch.cumsum(counts, 0)])
+    return crow, torch.cat([m for m, _, _ in parts]), torch.cat([v for _, v, _ in parts])
+
+
 class KReciprocalReranker:
     """Memory-bounded k-reciprocal re-ranking; ``rows(r0, r1)`` yields re-ranked query rows x gallery."""
 
@@ -299,15 +334,14 @@ class KReciprocalReranker:
         half_nn = self.nn[:, : half + 1].contiguous()
         half_len = half_mask.sum(1)
         stride = n + 1
-        crow = [torch.zeros(1, dtype=torch.int64, device=dev)]
-        cols: list[torch.Tensor] = []
-        vals: list[torch.Tensor] = []
-        nnz_total = 0
         step = max(1, min(self.SET_ROWS, (64 << 20) // stride))  # a bitmap of at most 64 MB
-        bitmap = torch.zeros(min(n, step) * stride, dtype=torch.bool, device=dev)
-        for r0 in range(0, n, step):
-            r1 = min(n, r0 + step)
+        scratch = threading.local()
+
+        def block(r0: int, r1: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             c = r1 - r0
+            if getattr(scratch, "bitmap", None) is None:
+                scratch.bitmap = torch.zeros(min(n, step) * stride, dtype=torch.bool, device=dev)
+            bitmap = scratch.bitmap
             local = torch.arange(c, device=dev)[:, None] * stride
             fwd = self.nn[r0:r1, : k1 + 1]  # C x K, K = k1 + 1
             rmask = self._reciprocal_mask(k1, r0, r1)
@@ -344,11 +378,10 @@ class KReciprocalReranker:
             w = torch.exp(-dist)
             row_sum = torch.zeros(c, dtype=w.dtype, device=dev).index_add_(0, owner_local, w)
             counts = torch.bincount(owner_local, minlength=c)
-            cols.append(member)
-            vals.append(w / row_sum.index_select(0, owner_local))
-            crow.append(nnz_total + torch.cumsum(counts, 0))
-            nnz_total += len(keys)
-        self.v = (torch.cat(crow), torch.cat(cols), torch.cat(vals))
+            return member, w / row_sum.index_select(0, owner_local), counts
+
+        parts = map_blocks(block, n, step, dev)
+        self.v = _csr(parts, dev)
         t1 = time.perf_counter()
         self.timings_s["sets"] = t1 - t0
         if self.params.k2 != 1:
@@ -367,13 +400,9 @@ class KReciprocalReranker:
         crow, col, val = v
         n = self.p.n
         dev = self.p.device
-        out_crow = [torch.zeros(1, dtype=torch.int64, device=dev)]
-        out_col, out_val = [], []
-        nnz_total = 0
-        step = max(1, min(8192, (2**31 - 1) // n))
         col32 = col.to(torch.int32)
-        for r0 in range(0, n, step):
-            r1 = min(n, r0 + step)
+
+        def block(r0: int, r1: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             nb = self.nn[r0:r1, :k2].reshape(-1)
             owner = torch.arange(r1 - r0, dtype=torch.int32, device=dev).repeat_interleave(k2)
             starts = crow.index_select(0, nb)
@@ -387,12 +416,10 @@ class KReciprocalReranker:
             ukey, inv = torch.unique_consecutive(key, return_inverse=True)
             summed = torch.zeros(len(ukey), dtype=torch.float32, device=dev).index_add_(0, inv, vv)
             urow = ukey // n
-            out_col.append((ukey - urow * n).to(torch.int64))
-            out_val.append(summed / k2)
             counts = torch.bincount(urow, minlength=r1 - r0)
-            out_crow.append(nnz_total + torch.cumsum(counts, 0))
-            nnz_total += len(ukey)
-        return torch.cat(out_crow), torch.cat(out_col), torch.cat(out_val)
+            return (ukey - urow * n).to(torch.int64), summed / k2, counts
+
+        return _csr(map_blocks(block, n, max(1, min(4096, (2**31 - 1) // n)), dev), dev)
 
     def _build_gallery_columns(self) -> None:
         """Column-wise view of V restricted to gallery rows: for each column, (gallery row, value)."""

@@ -173,3 +173,35 @@ def test_rerank_with_chunked_neighbour_search_equals_dense(monkeypatch):
     got = rerank_features(q, g, chunk_size=16)
     ref = rerank_dense(d[:n_q, n_q:], d[:n_q, :n_q], d[n_q:, n_q:])
     np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
+def test_blocks_spread_over_threads_give_the_one_thread_result(monkeypatch):
+    # sets and expansion run their row blocks on T Python threads when torch has T > 1 threads
+    x, d, _, n_q = _data(9, n_q=30, n_g=200, dup=6)
+    q, g = x[:n_q].astype(np.float32), x[n_q:].astype(np.float32)
+    monkeypatch.setattr(KReciprocalReranker, "SET_ROWS", 16)  # 15 blocks
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = rerank_features(q, g, chunk_size=16)
+        torch.set_num_threads(2)
+        two = rerank_features(q, g, chunk_size=16)
+        assert torch.get_num_threads() == 2  # restored after the threaded stages
+    finally:
+        torch.set_num_threads(threads)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(two, rerank_dense(d[:n_q, n_q:], d[:n_q, :n_q], d[n_q:, n_q:]), atol=1e-5)
+
+
+def test_map_blocks_keeps_block_order_and_restores_threads():
+    from harness.metrics.rerank import map_blocks
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        seen = map_blocks(lambda r0, r1: (r0, r1, torch.get_num_threads()), 10, 3, "cpu")
+        assert [s[:2] for s in seen] == [(0, 3), (3, 6), (6, 9), (9, 10)]
+        assert {s[2] for s in seen} == {1}  # one intra-op thread per block's Python thread
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
