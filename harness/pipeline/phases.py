@@ -229,6 +229,8 @@ class RecordParts:
     seeds: dict[str, int] = field(default_factory=dict)
     text_mask: TextMaskSettings | None = None
     """The masking of the query captions (``settings.text_mask``; part of the record's identity)."""
+    splits: str | None = None
+    """Whose published splits the trials came from (``settings.splits``; part of the identity)."""
 
 
 def build_record(
@@ -271,6 +273,7 @@ def build_record(
             conventions,
             flip=engine.describe().get("tta") == "flip",
             text_mask=parts.text_mask,
+            splits=parts.splits,
         ),
         metrics=agg.metrics,
         metrics_std=agg.metrics_std,

@@ -179,6 +179,7 @@ class ImageQuerySource:
                 split_source=data.eval_sets[0].source if test.splits else None,
             ),
             notes=notes,
+            splits=data.eval_sets[0].published,
         )
 
 

@@ -271,7 +271,7 @@ def run_identity(record) -> RunIdentity:
     """A record's protocol, registry leg and settings, read from its typed ``settings`` block: a view
     of its record identity (:func:`harness.results.identity.record_key`, kept in ``key``) built from
     the same slug parts."""
-    from harness.results.identity import evaluation_parts, record_key, weights_parts
+    from harness.results.identity import SPLITS_PREFIX, evaluation_parts, record_key, weights_parts
 
     s = record.settings
     rerank = (s.rerank.k1, s.rerank.k2, float(s.rerank.lambda_value)) if s.rerank else None
@@ -280,9 +280,12 @@ def run_identity(record) -> RunIdentity:
     ratio = float(mask.ratio) if mask is not None else None
     dtype = s.dtype if s.method_dtype is not None and s.dtype != s.method_dtype else None
     parts = evaluation_parts(s, record.protocol.evaluation)
-    other = tuple(p for p in parts if p != dtype and not p.startswith(_OWN_PARTS))  # unk0.3: not "mask"
+    # the user's published splits fill the same cells as the harness's own trials (the papers used
+    # them), tagged so that the two runs are two rows
+    splits = [p for p in parts if p.startswith(SPLITS_PREFIX)]
+    other = tuple(p for p in parts if p != dtype and not p.startswith((*_OWN_PARTS, SPLITS_PREFIX)))
     weights = [p for p in weights_parts(s, record.method.weights) if p != "random-init"]  # † marks it
-    tag = [dtype, *weights] if dtype else weights
+    tag = [dtype, *weights, *splits] if dtype else [*weights, *splits]
     leg = record.protocol.leg
     return RunIdentity(
         protocol=record.protocol.name,

@@ -49,6 +49,7 @@ def record_settings(
     *,
     flip: bool,
     text_mask: TextMaskSettings | None = None,
+    splits: str | None = None,
 ) -> Settings:
     """The record's ``settings`` block: every setting that changed its numbers.
 
@@ -80,6 +81,7 @@ def record_settings(
             source=conventions.get("evaluation_convention", {}).get("name", "protocol"),
         ),
         checkpoint=CheckpointRef(sha256=sha, card_sha256=card_sha) if sha else None,
+        splits=splits,
     )
 
 

@@ -14,6 +14,8 @@ settings are reduced to a short canonical *slug* of everything that differs from
 ``mask0.3``   text-mask ratio (``unk0.3`` / ``delete0.3`` for the other strategies)
 ``cosine``... an evaluation distance/normalisation other than the protocol's
               (``euclidean-raw``: euclidean on un-normalised features)
+``splits-metabin``  trials from the user's published split files (``splits-cmdg``: CMDG's)
+              instead of the harness's own
 ``random-init``  random-init weights
 ``w-1a2b3c4d``   a checkpoint other than the one the card lists (first 8 hex digits of its sha256)
 ============  ===========================================================================
@@ -36,6 +38,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from harness.results.schema import EvaluationInfo, ResultRecord, Settings
 
+SPLITS_PREFIX = "splits-"
+"""Slug part of trials from the user's published split files (``splits-metabin``)."""
 _RERANK_DEFAULT = (20, 6, 0.3)
 _AQE_DEFAULT = (1, 5, 3.0)
 
@@ -71,6 +75,8 @@ def evaluation_parts(settings: Settings, evaluation: EvaluationInfo) -> list[str
         evaluation.normalize,
     ):
         parts.append(conv.distance + ("" if conv.normalize else "-raw"))
+    if settings.splits:
+        parts.append(f"{SPLITS_PREFIX}{settings.splits}")
     return parts
 
 

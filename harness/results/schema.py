@@ -124,6 +124,10 @@ class Settings(_Model):
     text_mask: TextMaskSettings | None = None
     convention: EvalConvention | None = None
     checkpoint: CheckpointRef | None = None
+    splits: str | None = None
+    """Whose published split files from the user's copy the trials came from (``metabin``: MetaBIN's
+    PRID file or VIPeR folders; ``cmdg``: CMDG's caption split files); None: the harness's own
+    (the shipped frozen trials, the dataset's partition file, the synthetic world's)."""
 
 
 class Counts(_Model):

@@ -117,7 +117,10 @@ def test_p1_run_on_a_published_split_names_it_in_the_record(tiny_world: Path, tm
     (folder / "Qwen2_ilds.json").write_text(json.dumps([split]))
     result = cli.invoke(app, [*base, "--data-root", str(world), "--out", str(tmp_path / "cmdg")])
     assert result.exit_code == 0, result.output
-    [record] = [read_record(p) for p in iter_record_paths(tmp_path / "cmdg")]
+    [path] = iter_record_paths(tmp_path / "cmdg")
+    assert path.name == "ilids+splits-cmdg.json"  # never the frozen run's path
+    record = read_record(path)
+    assert record.settings.splits == "cmdg"
     assert record.data["ilids"].split_source == str(folder / "Qwen2_ilds.json")
     assert record.data["ilids"].trials == 1
     assert record.metrics == pytest.approx(frozen.trial_metrics[1])

@@ -44,9 +44,20 @@ def test_p1_viper_run_reads_the_split_folders_and_names_them(tiny_world: Path, t
     assert frozen.data["viper"].trials == 10 and "split_1a" not in (frozen.data["viper"].split_source or "")
 
     folders = write_viper_split_folders(world, 3)
-    result = cli.invoke(app, [*RUN, *OPTS, "--data-root", str(world), "--out", str(tmp_path / "metabin")])
+    result = cli.invoke(app, [*RUN, *OPTS, "--data-root", str(world), "--out", str(tmp_path / "frozen")])
     assert result.exit_code == 0, result.output
-    [record] = [read_record(p) for p in iter_record_paths(tmp_path / "metabin")]
+    # the split source is part of the identity: the second run has its own path beside the first
+    out = tmp_path / "frozen"
+    paths = sorted(p.relative_to(out).as_posix() for p in iter_record_paths(out))
+    assert paths == ["hsv-hist/p1/viper+splits-metabin.json", "hsv-hist/p1/viper.json"]
+    record = read_record(tmp_path / "frozen" / paths[0])
+    assert record.settings.splits == "metabin" and frozen.settings.splits is None
+    # both fill the same paper cells (the papers used MetaBIN's splits), as two tagged rows
+    from harness.reported.cells import run_identity
+
+    mine, theirs = run_identity(record), run_identity(frozen)
+    assert mine.settings == theirs.settings and (mine.protocol, mine.leg) == (theirs.protocol, theirs.leg)
+    assert (mine.model_tag, theirs.model_tag) == ("splits-metabin", "")
     data = record.data["viper"]
     assert data.split_source == f"MetaBIN split folders {world / 'viper'}/split_1a..split_3a"
     assert data.trials == 3

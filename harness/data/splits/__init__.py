@@ -69,9 +69,10 @@ class SplitSet:
     trials: tuple[Trial, ...]
     origin: str = ""
     """Where the set was loaded from (a file path or the synthetic marker), for messages."""
-    published: bool = False
-    """A published split file from the user's copy (``harness.data.splits.published``): a leg is
-    evaluated on all its splits when it holds fewer than the protocol's trials."""
+    published: str | None = None
+    """Whose published split file from the user's copy this is (``metabin``, ``cmdg``;
+    ``harness.data.splits.published``), else None: a leg is evaluated on all its splits when it holds
+    fewer than the protocol's trials, and the token is part of the record's identity."""
     listed: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
     """Per trial, the (query, gallery) image paths the published file lists, when it lists images:
     the trials built from the ids must equal them (checked in :mod:`harness.protocols.trials`)."""

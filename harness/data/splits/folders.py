@@ -141,6 +141,7 @@ def split_eval_set(folder: Path, trial: int, source: str, check_sizes: bool) -> 
         Manifest([gallery[p] for p in sorted(gallery)], name=DATASET),
         trial,
         source,
+        "metabin",
     )
 
 

@@ -92,7 +92,7 @@ def metabin_prid_split_set(path: Path) -> SplitSet:
         source=f"MetaBIN/torchreid split file {METABIN_PRID}",
         trials=tuple(trials),
         origin=str(path),
-        published=True,
+        published="metabin",
     )
 
 
@@ -151,7 +151,7 @@ def cmdg_split_set(path: Path, read: DatasetRead) -> SplitSet:
         expected=None,
         trials=tuple(trials),
         origin=str(path),
-        published=True,
+        published="cmdg",
         listed=tuple(listed),
     )
 

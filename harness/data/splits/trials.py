@@ -30,6 +30,9 @@ class EvalSet:
     trial: int | None = None
     source: str = ""
     """Where the trial's split came from (split file, partition file or synthetic marker)."""
+    published: str | None = None
+    """Whose published splits from the user's copy the trial is (``metabin``, ``cmdg``), else None
+    (the harness's own: shipped frozen trials, the dataset's partition file, the synthetic world's)."""
 
 
 def split_set_for(read: DatasetRead, name: str) -> SplitSet:
@@ -135,6 +138,7 @@ def trial_test_set(read: DatasetRead, split_set: SplitSet, index: int) -> EvalSe
         Manifest(gallery, name=read.manifest.name),
         index,
         split_set.origin or split_set.source,
+        split_set.published,
     )
     if split_set.expected is not None and not read.synthetic:
         found = {"query": len(test.query), "gallery": len(test.gallery)}
