@@ -300,10 +300,7 @@ def evaluate_features(
         import torch
 
         if reranker is not None:
-            out = torch.empty(min(chunk_size, n_q), n_g, dtype=torch.float32, device=g.device)
-            for r0 in range(0, n_q, chunk_size):
-                r1 = min(n_q, r0 + chunk_size)
-                yield r0, reranker.rows(r0, r1, out=out[: r1 - r0])
+            yield from reranker.iter_rows(chunk_size)
             return
         fd = FeatureDistance(g, distance, normalize)
         qp = fd.prepare_queries(q)

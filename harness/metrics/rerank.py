@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -495,6 +496,38 @@ class KReciprocalReranker:
         self.timings_s["query_rows"] += time.perf_counter() - t0
         return out
 
+    def iter_rows(self, step: int) -> Iterator[tuple[int, torch.Tensor]]:
+        """``(r0, rows(r0, r0 + step))`` for every block of query rows, in order. On a CPU with more
+        than one torch thread, the next block is computed in a second thread while the caller works
+        on the current one (two output buffers: a block stays valid until the caller asks for the
+        block after the next)."""
+        import torch
+
+        starts = list(range(0, self.nq, step))
+        n_g = self.p.n - self.nq
+        shape = (min(step, self.nq), n_g)
+        bufs = [torch.empty(shape, dtype=torch.float32, device=self.p.device) for _ in range(2)]
+        bufs = [torch.empty(shape, dtype=torch.float32, device=self.p.device) for _ in range(2)]
+
+        def block(i: int) -> torch.Tensor:
+            r0 = starts[i]
+            r1 = min(self.nq, r0 + step)
+            return self.rows(r0, r1, out=bufs[i % 2][: r1 - r0])
+
+        if self.p.device.type != "cpu" or torch.get_num_threads() <= 1 or len(starts) < 2:
+            for i, r0 in enumerate(starts):
+                yield r0, block(i)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(block, 0)
+            for i, r0 in enumerate(starts):
+                current = pending.result()
+                if i + 1 < len(starts):
+                    pending = pool.submit(block, i + 1)
+                yield r0, current
+
     @classmethod
     def from_features(
         cls, q: torch.Tensor, g: torch.Tensor, params: RerankParams, *, normalize: bool, chunk_size: int = 512
@@ -509,12 +542,7 @@ class KReciprocalReranker:
 
     def full(self) -> np.ndarray:
         """All re-ranked query rows as one NumPy array (Q x G); for small inputs."""
-        return np.concatenate(
-            [
-                self.rows(r0, min(self.nq, r0 + self.chunk)).cpu().numpy()
-                for r0 in range(0, self.nq, self.chunk)
-            ]
-        )
+        return np.concatenate([block.cpu().numpy().copy() for _, block in self.iter_rows(self.chunk)])
 
 
 def rerank_features(

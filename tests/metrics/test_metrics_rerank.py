@@ -205,3 +205,27 @@ def test_map_blocks_keeps_block_order_and_restores_threads():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
+
+
+def test_pipelined_rows_stay_valid_until_the_block_after_next():
+    # with 2 threads the next block is computed while the caller holds the current one
+    x, _, _, n_q = _data(4, n_q=40, n_g=120)
+    rr = KReciprocalReranker.from_features(
+        torch.from_numpy(x[:n_q].astype(np.float32)),
+        torch.from_numpy(x[n_q:].astype(np.float32)),
+        RerankParams(),
+        normalize=True,
+        chunk_size=8,
+    )
+    expected = {r0: rr.rows(r0, min(n_q, r0 + 8)).clone() for r0 in range(0, n_q, 8)}
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        previous = None
+        for r0, block in rr.iter_rows(8):
+            assert torch.equal(block, expected[r0])
+            if previous is not None:  # still intact now that the next block was asked for
+                assert torch.equal(previous[1], expected[previous[0]])
+            previous = (r0, block)
+    finally:
+        torch.set_num_threads(threads)
