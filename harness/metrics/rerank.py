@@ -263,7 +263,7 @@ class KReciprocalReranker:
             nn[r0:r1] = self._nearest(t, a, r0, r1)
             if self.query_rows is not None and r0 < self.nq:
                 q1 = min(r1, self.nq)
-                self.query_rows[r0:q1] = self._normalised(t[: q1 - r0, self.nq :], r0, q1)
+                self._normalised(t[: q1 - r0, self.nq :], r0, q1, out=self.query_rows[r0:q1])
         del t, buf
         self.nn = nn
         self.timings_s["neighbours"] = time.perf_counter() - t0
@@ -299,19 +299,28 @@ class KReciprocalReranker:
                 out[redo] = smallest_k_stable(full, kk)
         return out
 
-    def _normalised(self, t: torch.Tensor, r0: int, r1: int) -> torch.Tensor:
-        """Row-normalised squared distances ``max(t + a, 0) / rowmax`` of rows ``r0 .. r1`` (in place)."""
-        a = self.p.row_offsets(r0, r1)
-        return t.add_(a[:, None]).clamp_(min=0).div_(self.rowmax[r0:r1, None])
-
-    # --- sets -----------------------------------------------------------------------------------
-    def _reciprocal_mask(self, k: int, r0: int, r1: int) -> torch.Tensor:
-        """mask[i, m]: whether i is among the first k+1 neighbours of its m-th neighbour (m <= k), for
-        rows ``r0 .. r1``."""
+    def _normalised(self, t: torch.Tensor, r0: int, r1: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Row-normalised squared distances ``max(t + a, 0) / rowmax`` of rows ``r0 .. r1`` (in place,
+        or into ``out``)."""
         import torch
 
-        fwd = self.nn[r0:r1, : k + 1]
-        back = self.nn.index_select(0, fwd.reshape(-1)).view(r1 - r0, k + 1, -1)[:, :, : k + 1]
+        a = self.p.row_offsets(r0, r1)
+        t = t.add_(a[:, None]) if out is None else torch.add(t, a[:, None], out=out)
+        return t.clamp_(min=0).div_(self.rowmax[r0:r1, None])
+
+    # --- sets -----------------------------------------------------------------------------------
+    def _first(self, k: int) -> torch.Tensor:
+        """The first ``k + 1`` neighbours of every item (n x (k + 1), contiguous)."""
+        return self.nn if k + 1 == self.nn.shape[1] else self.nn[:, : k + 1].contiguous()
+
+    def _reciprocal_mask(self, first: torch.Tensor, r0: int, r1: int) -> torch.Tensor:
+        """mask[i, m]: whether i is among the first k+1 neighbours of its m-th neighbour (m <= k), for
+        rows ``r0 .. r1``, from ``first`` = :meth:`_first` (k)."""
+        import torch
+
+        k1 = first.shape[1]
+        fwd = first[r0:r1]
+        back = first.index_select(0, fwd.reshape(-1)).view(r1 - r0, k1, k1)
         rows = torch.arange(r0, r1, device=fwd.device)
         return (back == rows[:, None, None]).any(2)
 
@@ -331,8 +340,11 @@ class KReciprocalReranker:
         dev = self.p.device
         k1 = min(self.params.k1, n - 1)
         half = min(int(np.around(self.params.k1 / 2.0)), n - 1)
-        half_mask = torch.cat([self._reciprocal_mask(half, s, min(n, s + 65536)) for s in range(0, n, 65536)])
-        half_nn = self.nn[:, : half + 1].contiguous()
+        half_nn = self._first(half)
+        half_mask = torch.cat(
+            [self._reciprocal_mask(half_nn, s, min(n, s + 65536)) for s in range(0, n, 65536)]
+        )
+        k1_nn = self._first(k1)
         half_len = half_mask.sum(1)
         stride = n + 1
         step = max(1, min(self.SET_ROWS, (64 << 20) // stride))  # a bitmap of at most 64 MB
@@ -345,7 +357,7 @@ class KReciprocalReranker:
             bitmap = scratch.bitmap
             local = torch.arange(c, device=dev)[:, None] * stride
             fwd = self.nn[r0:r1, : k1 + 1]  # C x K, K = k1 + 1
-            rmask = self._reciprocal_mask(k1, r0, r1)
+            rmask = self._reciprocal_mask(k1_nn, r0, r1)
             in_set = torch.where(rmask, fwd, n).add_(local)  # R(i) as keys (padding: n)
             set_keys = in_set.view(-1)
             # candidate j = fwd[:, m]; its half set half_nn[j][half_mask[j]]
@@ -533,11 +545,10 @@ class KReciprocalReranker:
         cls, q: torch.Tensor, g: torch.Tensor, params: RerankParams, *, normalize: bool, chunk_size: int = 512
     ) -> KReciprocalReranker:
         import torch
-        import torch.nn.functional as F
 
         x = torch.cat([q, g]).to(torch.float32)
-        if normalize:
-            x = F.normalize(x, dim=1)
+        if normalize:  # F.normalize's arithmetic, in place on the fresh copy
+            x.div_(x.norm(2, dim=1, keepdim=True).clamp_min_(1e-12))
         return cls(FeatureProvider(x), len(q), params, chunk_size=chunk_size)
 
     def full(self) -> np.ndarray:
