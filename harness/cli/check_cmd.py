@@ -22,11 +22,10 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from harness.cli.console import err, handle_errors, key_table, out, print_table, styled
+from harness.cli.console import OutputFormat, err, handle_errors, key_table, out, print_table, styled
 
 STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "missing": "bold red", "new": "yellow"}
 REGRESSION_EXIT = 1
-FORMATS = ("table", "csv", "json")
 COLUMNS = ("method", "protocol", "leg", "metric", "expected", "actual", "diff", "tol", "status")
 """The table's columns; ``--format csv|json`` add ``note`` (why a missing entry found no record)."""
 
@@ -80,16 +79,16 @@ def check_command(
     ),
     strict: bool = typer.Option(False, "--strict", help="Improvements beyond tolerance fail too."),
     verbose: bool = typer.Option(False, "--verbose", help="List every compared metric, not only failures."),
-    fmt: str = typer.Option("table", "--format", help="table, csv or json (csv/json: every row)."),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", help="table, csv or json (csv/json: every row, for programs)."
+    ),
 ) -> None:
     """Compare RESULTS with expected numbers; exit 1 on a regression (2 on bad input)."""
-    from harness.errors import ConfigError, ResultError
+    from harness.errors import ResultError
     from harness.regression import compare, load_expected, update_expected
     from harness.regression.expected import Expected, parse_tolerances
     from harness.reports.measured import load_measured
 
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     overrides = parse_tolerances(list(tol or []))
     measured = load_measured(results)
     if not measured:
@@ -112,12 +111,12 @@ def check_command(
     if mismatch := world_mismatch(expected, measured):
         raise ResultError(mismatch)
     summary = compare(expected, measured, tolerances=overrides, strict=strict)
-    if fmt == "table":
+    if fmt is OutputFormat.table:
         _print_table(summary, verbose, f"{results} vs {expected_file}")
     else:
         typer.echo(_render(summary.rows, fmt), nl=False)
     line = _summary_line(summary)
-    console = out if fmt == "table" else err  # csv/json keep stdout machine-readable
+    console = out if fmt is OutputFormat.table else err  # csv/json keep stdout machine-readable
     for note in summary.notes:  # a record of another protocol version or settings: never compared
         console.print(note, highlight=False, soft_wrap=True)
     if summary.passed:
@@ -154,7 +153,7 @@ def _print_table(summary, verbose: bool, title: str) -> None:
     print_table(table)
 
 
-def _render(rows, fmt: str) -> str:
+def _render(rows, fmt: OutputFormat) -> str:
     payload = [
         {
             "method": r.method,
@@ -170,7 +169,7 @@ def _render(rows, fmt: str) -> str:
         }
         for r in rows
     ]
-    if fmt == "json":
+    if fmt is OutputFormat.json:
         return json.dumps(payload, indent=2) + "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
