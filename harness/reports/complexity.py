@@ -59,7 +59,9 @@ def t2i_accuracy(measured: Sequence[Measured], dataset: str) -> dict[str, dict[s
 
 
 def _label(cost: dict) -> str:
-    return cost["method"] if not cost.get("variant") else f"{cost['method']}[{cost['variant']}]"
+    from harness.results.identity import method_label
+
+    return method_label(cost["method"], cost.get("variant"))
 
 
 def _number(
@@ -69,10 +71,8 @@ def _number(
     as zero keeps two significant digits)."""
     if value is None or value != value:
         return Cell([Part("-")])
-    if 0 < abs(value) < 0.5 * 10**-DECIMALS:
-        text = f"{value:.1e}"
-    else:
-        text = f"{value:.{DECIMALS}f}"
+    tiny = 0 < abs(value) < 0.5 * 10**-DECIMALS
+    text = f"{value:.1e}" if tiny else f"{value:.{DECIMALS}f}"
     return Cell([Part(text + mark, value=value, source=source, metric=metric)])
 
 

@@ -1,8 +1,9 @@
 """Measured result records in the terms of the reported tables.
 
 A record maps to a table cell through its protocol (``name``, or ``name@vN`` when the record's
-protocol version is not the installed one: such a record never fills the current cells), its training sets (``protocol.train``), its
-test dataset (``protocol.test.dataset``), the metric, and a *setting* from the record's typed
+protocol version is not the installed one: such a record never fills the current cells), its
+training sets (``protocol.train``), its test dataset (``protocol.test.dataset``), the metric, and a
+*setting* from the record's typed
 ``settings`` block: ``re-ranking`` when the evaluation re-ranked, ``mask_ratio=R`` for a text-mask
 record. Metric values are converted to display units by the metric registry (fractions x100, so
 they read like the papers' percent). Records are read only through :func:`harness.results.read_records`.

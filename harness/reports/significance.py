@@ -17,7 +17,7 @@ from pathlib import Path
 
 from harness.errors import ResultError
 from harness.reports.measured import Measured
-from harness.reports.model import Part, PaperTable
+from harness.reports.model import PaperTable, Part
 
 ALPHA = 0.05
 BETTER, WORSE = "*", "°"
@@ -69,7 +69,6 @@ def annotate_entries(entries: Sequence, *, alpha: float = ALPHA) -> None:
     entries ``*`` (and the runner-up ``°``) when the paired test gives p < ``alpha``. Each entry's
     record path is ``entry.extra["record"]``, its intervals ``entry.ci``."""
     from harness.metrics.registry import METRICS
-
     from harness.results.compare import cell_leg
     from harness.results.io import read_record
 
