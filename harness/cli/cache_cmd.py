@@ -6,10 +6,8 @@ import datetime as _dt
 from pathlib import Path
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from harness.cli.console import err, handle_errors, out, styled
+from harness.cli.console import FORMAT_HELP, OutputFormat, emit_rows, err, handle_errors, out, styled
 
 app = typer.Typer(help="Inspect, verify and prune the embedding cache.", no_args_is_help=True)
 
@@ -37,27 +35,61 @@ def _size(n: int) -> str:
 
 @app.command("ls")
 @handle_errors
-def ls_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
-    """One row per cache entry: method, role, items, dimension, chunks, size, last use."""
+def ls_command(
+    cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """One row per cache entry: key, method, role, embeddings (items x dim, dtype, TTA), chunks, size, use.
+
+    The table shows the key's first 12 characters (as ``prune`` does); csv and json carry the full
+    key and every field. Keys and methods are never cut, at any width.
+    """
     from harness.cache.manage import list_entries
 
     store = _store(cache_dir)
     infos = list_entries(store)
-    table = Table(title=Text(f"embedding cache {store.root}"))
-    table.add_column("key", no_wrap=True, min_width=12)
-    table.add_column("method", no_wrap=True)
-    for name in ("role", "tta", "dtype", "items", "dim", "chunks", "size", "last used"):
-        table.add_column(name)
-    for info in infos:
-        used = (
-            _dt.datetime.fromtimestamp(info.last_used).strftime("%Y-%m-%d %H:%M") if info.last_used else "-"
-        )
-        chunks = f"{info.chunks_present}/{info.n_chunks}" + ("" if info.complete else " (incomplete)")
-        cells = (info.key[:12], info.method, info.role, info.tta, info.dtype, str(info.n_items))
-        cells += (str(info.dim or "-"), chunks, _size(info.size_bytes), used)
-        table.add_row(*(Text(str(cell)) for cell in cells))  # names are text, never rich markup
-    out.print(table)
-    out.print(f"{len(infos)} entries, {_size(sum(i.size_bytes for i in infos))}")
+    if fmt is OutputFormat.table:
+        columns = ["key", "method", "role", "embeddings", "chunks", "size", "last used"]
+        rows = [
+            [
+                info.key[:12],
+                info.method,
+                info.role,
+                f"{info.n_items}x{info.dim or '?'} {info.dtype} tta {info.tta}",
+                f"{info.chunks_present}/{info.n_chunks}" + ("" if info.complete else " (incomplete)"),
+                _size(info.size_bytes),
+                _when(info.last_used, "%Y-%m-%d %H:%M") or "-",
+            ]
+            for info in infos
+        ]
+        emit_rows(fmt, columns, rows, keys=2, title=f"embedding cache {store.root}")
+        out.print(f"{len(infos)} entries, {_size(sum(i.size_bytes for i in infos))}")
+        return
+    columns = ["key", "method", "role", "modality", "tta", "dtype", "items", "dim", "chunks", "n_chunks"]
+    columns += ["complete", "size_bytes", "last_used"]
+    rows = [
+        [
+            info.key,
+            info.method,
+            info.role,
+            info.modality,
+            info.tta,
+            info.dtype,
+            info.n_items,
+            info.dim,
+            info.chunks_present,
+            info.n_chunks,
+            info.complete,
+            info.size_bytes,
+            _when(info.last_used, "%Y-%m-%dT%H:%M:%S"),
+        ]
+        for info in infos
+    ]
+    emit_rows(fmt, columns, rows, keys=2)
+
+
+def _when(timestamp: float, pattern: str) -> str | None:
+    return _dt.datetime.fromtimestamp(timestamp).strftime(pattern) if timestamp else None
 
 
 @app.command("verify")

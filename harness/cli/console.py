@@ -7,7 +7,8 @@ explicit: :func:`styled` builds a line from ``(text, style)`` pieces and table c
 
 Progress (:func:`progress_bars`) is drawn as rich bars when both stdout and stderr are terminals;
 otherwise (a pipe, a log file, CI) it is plain lines on stderr at a steady rate: every 10 % of a
-phase or every 30 s, whichever comes first, with images/s and the ETA.
+phase or every 30 s, whichever comes first, with the speed (img/s, captions/s, or "(cached)" for
+items read from the cache) and the ETA.
 """
 
 from __future__ import annotations
@@ -132,7 +133,10 @@ def emit_rows(
 ) -> None:
     """Print ``rows`` as a table (key columns never cut), CSV (header row) or a JSON list of objects."""
     if fmt is OutputFormat.table:
-        widths = [max((len(_cell(r[i])) for r in rows), default=0) for i in range(keys)]
+        # a list in a key column (aliases) is one name a line, so no name is ever broken
+        rows = [[_key_cell(c) if i < keys else c for i, c in enumerate(row)] for row in rows]
+        lines = [[x for r in rows for x in _cell(r[i]).splitlines()] for i in range(keys)]
+        widths = [max(map(len, cells), default=0) for cells in lines]
         words = [
             max((len(w) for r in rows for w in _cell(r[i]).split()), default=0) for i in range(len(columns))
         ]
@@ -152,6 +156,10 @@ def emit_rows(
     else:
         stream.write(json.dumps([dict(zip(columns, row, strict=True)) for row in plain], indent=2) + "\n")
     stream.flush()
+
+
+def _key_cell(value: Any) -> Any:
+    return "\n".join(map(str, value)) if isinstance(value, list | tuple) else value
 
 
 def _cell(value: Any) -> str:
@@ -197,13 +205,18 @@ def progress_bars(enabled: bool = True, *, plain: bool | None = None) -> Iterato
 
         def hook(description: str, total: int) -> Callable[[int], None]:
             task = progress.add_task(description, total=total, rate="")
+            unit = rate_unit(description)
 
             def advance(n: int) -> None:
                 progress.advance(task, n)
                 speed = progress.tasks[task].speed
                 if speed:
-                    progress.update(task, rate=f"{speed:,.0f} img/s")
+                    progress.update(task, rate=f"{speed:,.0f} {unit}")
 
+            def cached(n: int) -> None:  # read from the cache: no speed to show
+                progress.update(task, advance=n, rate="(cached)")
+
+            advance.cached = cached  # type: ignore[attr-defined]
             return advance
 
         yield hook
@@ -221,21 +234,30 @@ def plain_progress(
 
     def hook(description: str, total: int) -> Callable[[int], None]:
         start = clock()
-        state = {"done": 0, "next_fraction": every_fraction, "last_line": start}
+        state = {"done": 0, "cached": 0, "next_fraction": every_fraction, "last_line": start}
+        unit = rate_unit(description)
 
         def line(now: float) -> None:
-            done = state["done"]
+            done, cached = state["done"], state["cached"]
             elapsed = max(now - start, 1e-9)
-            rate = done / elapsed
+            rate = (done - cached) / elapsed  # only computed items have a speed
             percent = 100.0 * done / total if total else 100.0
             eta = (total - done) / rate if rate > 0 else None
             eta_text = "done" if done >= total else ("ETA ?" if eta is None else f"ETA {_duration(eta)}")
+            if done - cached == 0 and cached:
+                speed = "(cached)"
+            else:
+                speed = f"{rate:,.1f} {unit}" + (f" ({cached} cached)" if cached else "")
             stream.write(
-                f"{description}: {done}/{total} ({percent:.0f}%) {rate:,.1f} img/s, "
+                f"{description}: {done}/{total} ({percent:.0f}%) {speed}, "
                 f"elapsed {_duration(elapsed)}, {eta_text}\n"
             )
             stream.flush()
             state["last_line"] = now
+
+        def cached(n: int) -> None:
+            state["cached"] += n
+            advance(n)
 
         def advance(n: int) -> None:
             state["done"] += n
@@ -248,9 +270,15 @@ def plain_progress(
             elif now - state["last_line"] >= every_seconds:
                 line(now)
 
+        advance.cached = cached  # type: ignore[attr-defined]
         return advance
 
     return hook
+
+
+def rate_unit(description: str) -> str:
+    """The speed unit of a progress phase: ``captions/s`` when it encodes captions, else ``img/s``."""
+    return "captions/s" if "caption" in description else "img/s"
 
 
 def _duration(seconds: float) -> str:

@@ -26,6 +26,7 @@ def list_command(
     ``package.module:callable``); a bad one is reported on stderr and the exit status is 2.
     """
     problems: list[str] = []
+    keys = 1
     if kind is Kind.methods:
         from harness.errors import HarnessError
         from harness.methods import METHODS
@@ -63,6 +64,7 @@ def list_command(
                 ]
                 for r in rows
             ]
+        keys = 2  # aliases are names too: never broken mid-word
     elif kind is Kind.protocols:
         from harness.protocols import PROTOCOLS
 
@@ -97,7 +99,8 @@ def list_command(
                 ]
             )
         title = "Datasets"
-    emit_rows(fmt, columns, rows, title=title)
+        keys = 2
+    emit_rows(fmt, columns, rows, keys=keys, title=title)
     for problem in problems:
         err.print(styled(("error:", "bold red"), f" {problem}"), soft_wrap=True)
     if problems:

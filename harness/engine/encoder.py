@@ -26,6 +26,7 @@ from harness.cache.store import DEFAULT_CHUNK_ROWS, EmbeddingStore
 from harness.engine.extract import ExtractSettings, ExtractStats, iter_batches
 from harness.engine.shards import encode_entry_sharded
 from harness.errors import DataError
+from harness.pipeline.options import advance_cached
 
 if TYPE_CHECKING:
     from harness.engine.distributed import DistContext
@@ -190,7 +191,7 @@ def encode_images(
             ):
                 chunks[chunk.index] = chunk
         else:
-            advance(len(paths))
+            advance_cached(advance, len(paths))
         encoded = assemble(chunks, paths, settings)
         if not meta.get("complete") or meta.get("dim") != encoded.features.shape[1]:
             entry.mark_complete(meta, encoded.features.shape[1])
@@ -347,7 +348,7 @@ def encode_texts(
                 entry.write_chunk(index, start, compute(start, stop, stats), np.ones(stop - start, bool), {})
                 chunk = entry.read_chunk(meta, index)
             else:
-                advance(stop - start)
+                advance_cached(advance, stop - start)
             chunks.append(chunk)
         encoded = assemble_texts(chunks)
         if chunks and not meta.get("complete"):

@@ -52,3 +52,25 @@ def test_ls_verify_prune(cli, tmp_path: Path) -> None:
     result = cli.invoke(app, ["cache", "prune", "--cache-dir", str(root), "--method", "m"])
     assert result.exit_code == 0, result.output
     assert not good.path.exists() and not bad.path.exists() and not stale.exists()
+
+
+def test_ls_at_80_columns_keeps_keys_and_methods_whole_and_has_formats(cli, tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    root = tmp_path / "c"
+    _, entry = _fill(root, "a")
+    result = cli.invoke(app, ["cache", "ls", "--cache-dir", str(root)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in result.stdout
+    cells = [c.strip() for line in lines if line.startswith("│") for c in line.split("│")[1:3]]
+    assert entry.digest[:12] in cells and "m" in cells  # key and method whole, in their own cells
+    assert "1 entries" in result.stdout
+    as_csv = cli.invoke(app, ["cache", "ls", "--cache-dir", str(root), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [(r["key"], r["method"], r["items"]) for r in rows] == [(entry.digest, "m", "6")]
+    as_json = cli.invoke(app, ["cache", "ls", "--cache-dir", str(root), "--format", "json"]).stdout
+    as_json = json.loads(as_json)
+    assert as_json[0]["key"] == entry.digest and as_json[0]["complete"] is True and as_json[0]["dim"] == 2

@@ -112,6 +112,36 @@ def test_plain_progress_lines_at_a_steady_rate() -> None:
     assert "1.0 img/s" in slow.getvalue() and "ETA 2:44:40" in slow.getvalue()
 
 
+def test_plain_progress_says_cached_instead_of_a_speed_and_counts_captions() -> None:
+    from harness.pipeline.options import advance_cached
+
+    now = [0.0]
+    stream = io.StringIO()
+    hook = plain_progress(stream, clock=lambda: now[0])
+    now[0] += 0.001
+    advance_cached(hook("M: encode gallery", 94), 94)  # a cache hit: no fake 94,000 img/s
+    assert stream.getvalue().splitlines() == ["M: encode gallery: 94/94 (100%) (cached), elapsed 0:00, done"]
+    captions = io.StringIO()
+    advance = plain_progress(captions, clock=lambda: now[0])("M: encode captions", 20)
+    advance_cached(advance, 10)
+    now[0] += 5.0
+    advance(10)
+    assert captions.getvalue().splitlines()[-1] == (
+        "M: encode captions: 20/20 (100%) 2.0 captions/s (10 cached), elapsed 0:05, done"
+    )
+    advance_cached(lambda n: None, 3)  # a hook without ``cached`` is simply advanced
+
+
+def test_list_methods_never_breaks_a_name_or_alias_at_80_columns(cli) -> None:
+    result = cli.invoke(app, ["list", "methods"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80 and "…" not in result.stdout
+    cells = {c.strip() for line in lines if line.startswith("│") for c in line.split("│")[1:3]}
+    names = set(METHODS.names()) | {alias for n in METHODS.names() for alias in METHODS.get(n).aliases}
+    assert names <= cells  # each name and alias whole in its own cell line (no "part-aware-tr" / "ansformer")
+
+
 def test_each_note_once() -> None:
     from rich.console import Console
 
