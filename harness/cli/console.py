@@ -99,8 +99,12 @@ def key_table(
     wanted = [min(max(words[i] if i < len(words) else 0, len(c)), WORD_WIDTH) for i, c in enumerate(columns)]
     wanted = wanted[keys:]
     room = out.width - sum(key_widths) - (3 * len(columns) + 1)  # borders and padding
-    while wanted and sum(wanted) > room and max(wanted) > 4:  # shrink the widest until they fit
-        wanted[wanted.index(max(wanted))] -= 1
+    floors = [max(4, _longest_word(c)) for c in columns[keys:]]  # a header breaks at spaces only
+    while sum(wanted) > room:  # shrink the widest until they fit
+        shrinkable = [i for i, width in enumerate(wanted) if width > floors[i]]
+        if not shrinkable:
+            break
+        wanted[max(shrinkable, key=lambda i: wanted[i])] -= 1
     for column, width in zip(columns[:keys], key_widths, strict=True):
         table.add_column(column, no_wrap=True, min_width=width, overflow="ignore")
     for column, width in zip(columns[keys:], wanted, strict=True):
@@ -108,18 +112,59 @@ def key_table(
     return table
 
 
-def print_table(table: Table, console: Console | None = None) -> None:
+def print_table(table: Table, console: Console | None = None, *, whole_words: bool = False) -> None:
     """Print ``table``; if the non-key columns' minimum widths would push it past the console's
-    width (rich then crops the right edge), drop them and let those columns fold instead."""
+    width (rich then crops the right edge), shrink them to their header's longest word (headers
+    break at spaces only), and if that is still too wide let those columns fold.
+
+    ``whole_words``: no word of any cell may be broken (numbers, counts); when the columns' longest
+    words do not fit, print one plain line per row instead (``key: header value  header value``).
+    """
     console = console or out
-    probe = Console(width=console.width, file=io.StringIO(), markup=False, highlight=False)
-    with probe.capture() as captured:
-        probe.print(table, crop=False)
-    if max(map(cell_len, captured.get().splitlines()), default=0) > console.width:
+    if whole_words:
         for column in table.columns:
             if not column.no_wrap:
-                column.min_width = None
+                words = [_longest_word(_plain(c)) for c in (column.header, *column.cells)]
+                column.min_width = max(words)
+        if _too_wide(table, console.width):
+            _plain_rows(table, console)
+            return
+    if _too_wide(table, console.width):
+        for column in table.columns:
+            if not column.no_wrap:
+                column.min_width = _longest_word(_plain(column.header))
+        if _too_wide(table, console.width):
+            for column in table.columns:
+                if not column.no_wrap:
+                    column.min_width = None
     console.print(table)
+
+
+def _too_wide(table: Table, width: int) -> bool:
+    probe = Console(width=width, file=io.StringIO(), markup=False, highlight=False)
+    with probe.capture() as captured:
+        probe.print(table, crop=False)
+    return max(map(cell_len, captured.get().splitlines()), default=0) > width
+
+
+def _plain_rows(table: Table, console: Console) -> None:
+    """The table as plain lines: its title, then ``key: header value  header value`` per row."""
+    if table.title:
+        console.print(_plain(table.title), soft_wrap=True)
+    keys = [c for c in table.columns if c.no_wrap] or table.columns[:1]
+    rest = [c for c in table.columns if c not in keys]
+    for row in range(table.row_count):
+        key = " ".join(_plain(list(c.cells)[row]) for c in keys)
+        cells = "  ".join(f"{_plain(c.header)} {_plain(list(c.cells)[row])}" for c in rest)
+        console.print(f"{key}: {cells}", soft_wrap=True)
+
+
+def _plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def _longest_word(text: str) -> int:
+    return max(map(cell_len, text.split()), default=0)
 
 
 def emit_rows(

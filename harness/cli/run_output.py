@@ -140,7 +140,7 @@ class RunPrinter:
             cells = [format_metric(record, name) for name in names]
             counts = f"{record.counts.n_query} ({record.counts.n_valid_query})"
             table.add_row(Text(leg_label(record)), *cells, counts)
-        print_table(table)
+        print_table(table, whole_words=True)  # never "71.4" / "8": one plain line per leg when too wide
         from harness.reports.averages import legs_average
 
         average = legs_average([o.record for o in self.done], self.done[0].record.protocol.name)

@@ -174,6 +174,10 @@ def test_run_prints_each_leg_once_notes_once_and_uncut_legs(cli, two_legs: list[
     rows = [line for line in lines if line.startswith("│")]
     assert [r.split("│")[1].strip() for r in rows] == ["market1501", "cuhk03-labeled"]
     assert "[yellow]" not in result.output and "[dim]" not in result.output
+    header = [line for line in lines if line.startswith("┃")]
+    words = {w for line in header for cell in line.split("┃")[1:-1] for w in cell.split()}
+    assert {"leg", "R1", "mAP", "queries", "(valid)"} <= words, header  # headers break at spaces only
+    assert max(len(line) for line in lines if line[:1] in "┏┃┡│└") <= 80
 
 
 def test_run_formats_stream_one_row_per_leg(cli, two_legs: list[str]) -> None:
@@ -237,3 +241,30 @@ def test_tables_fit_the_width_and_keep_their_right_edge() -> None:
     assert all(len(line) <= 80 and line[-1] in "┓┃┩│┘" for line in lines)
     first = [line.split("│")[1].strip() for line in lines if line.startswith("│")]
     assert [cell for cell in first if cell] == legs  # whole, one per row
+
+
+def test_run_table_never_breaks_a_header_or_number_mid_word_at_80_columns() -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from harness.cli import console
+
+    names = ["R1", "R5", "R10", "mAP", "mINP"]
+    for metrics, plain in [(names, False), ([*names, "R1 (reranked)", "mAP (reranked)"], True)]:
+        buffer = io.StringIO()
+        narrow = Console(file=buffer, width=80, markup=False)
+        table = console.key_table("leg", *metrics, "queries (valid)", title="m on p", widths=[14])
+        table.add_row(Text("cuhk03-labeled"), *["71.48"] * len(metrics), "3368 (3368)")
+        console.print_table(table, narrow, whole_words=True)
+        text = buffer.getvalue()
+        if plain:  # too many columns for whole words: one plain line per leg, nothing cut
+            assert text.splitlines() == [
+                "m on p",
+                "cuhk03-labeled: R1 71.48  R5 71.48  R10 71.48  mAP 71.48  mINP 71.48  "
+                "R1 (reranked) 71.48  mAP (reranked) 71.48  queries (valid) 3368 (3368)",
+            ]
+            continue
+        lines = text.splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        words = {w for line in lines for cell in re.split("[┃│]", line)[1:-1] for w in cell.split()}
+        assert {"queries", "(valid)", "71.48", "3368", "(3368)", "cuhk03-labeled"} <= words
