@@ -31,7 +31,9 @@ def report_command(
     out_file: Path = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     list_tables: bool = typer.Option(False, "--list", help="List the available tables."),
     fillable: bool = typer.Option(
-        False, "--fillable", help="Which cells of each table a run can fill (Markdown), and why not."
+        False,
+        "--fillable",
+        help="Which cells of each table (or of --table) a run can fill, and why not (--format md or csv).",
     ),
 ) -> None:
     """Render a reported table (best bold, second underlined), with measured rows and deltas if asked."""
@@ -42,9 +44,14 @@ def report_command(
     from harness.reports.render import FORMATS, render
 
     if fillable:
-        from harness.reports.fillability import fillability_markdown
+        from harness.reports.fillability import fillability_csv, fillability_markdown
 
-        typer.echo(fillability_markdown(), nl=False)
+        if table is not None and table not in {t.name for t in table_names()}:
+            raise ConfigError(f"--table {table!r}: no such table (see harness report --list)")
+        if fmt not in ("md", "csv"):
+            raise ConfigError(f"--fillable --format {fmt!r}: expected md or csv")
+        names = None if table is None else [table]
+        typer.echo((fillability_csv if fmt == "csv" else fillability_markdown)(names), nl=False)
         return
     if list_tables:
         listing = Table("table", "label", "kind", "caption", title="Tables (harness report --table NAME)")

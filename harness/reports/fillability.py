@@ -57,13 +57,13 @@ def table_fillability(name: str) -> Fillability:
     return out
 
 
-def fillability_markdown() -> str:
-    """The fillability listing of every table, as the Markdown table in ``docs/reports.md``."""
-    lines = [
-        "| table | cells a run fills: protocol/leg (settings) | cells no run reproduces |",
-        "|---|---|---|",
-    ]
+def fillability_rows(names: list[str] | None = None) -> list[dict[str, str]]:
+    """One row per table (every table, or those in ``names``): table, label, the number of
+    fillable lines, the runs that fill them and the cells no run reproduces."""
+    rows = []
     for t in table_names():
+        if names is not None and t.name not in names:
+            continue
         f = table_fillability(t.name)
         filled = "; ".join(
             f"{', '.join(runs)}" + ("" if settings == "defaults" else f" ({settings})")
@@ -77,5 +77,38 @@ def fillability_markdown() -> str:
                 "fills a measured row; a paper row is reproduced only by weights trained that way"
             )
         missing = "; ".join(f"{n}: {reason}" for reason, n in f.reasons.items()) or "none"
-        lines.append(f"| `{f.name}` ({f.label}) | {f.fillable} lines: {filled or 'none'} | {missing} |")
+        rows.append(
+            {
+                "table": f.name,
+                "label": f.label,
+                "fillable": str(f.fillable),
+                "runs": filled,
+                "missing": missing,
+            }
+        )
+    return rows
+
+
+def fillability_markdown(names: list[str] | None = None) -> str:
+    """The fillability listing of every table (or those in ``names``), as the Markdown table in
+    ``docs/reports.md``."""
+    lines = [
+        "| table | cells a run fills: protocol/leg (settings) | cells no run reproduces |",
+        "|---|---|---|",
+    ]
+    for r in fillability_rows(names):
+        filled = f"{r['fillable']} lines: {r['runs'] or 'none'}"
+        lines.append(f"| `{r['table']}` ({r['label']}) | {filled} | {r['missing']} |")
     return "\n".join(lines) + "\n"
+
+
+def fillability_csv(names: list[str] | None = None) -> str:
+    """The fillability listing as CSV: table, label, fillable (lines), runs, missing."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["table", "label", "fillable", "runs", "missing"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(fillability_rows(names))
+    return buffer.getvalue()

@@ -189,3 +189,28 @@ def test_docs_list_the_fillability_of_every_table():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text(encoding="utf-8")
     section = docs.split("<!-- fillability:start -->\n", 1)[1].split("<!-- fillability:end -->", 1)[0]
     assert section == fillability_markdown(), "re-paste `harness report --fillable` into docs/reports.md"
+
+
+def test_report_fillable_honours_table_and_format():
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from harness.cli.app import app
+    from harness.reports.fillability import fillability_markdown
+
+    cli = CliRunner()
+    full = cli.invoke(app, ["report", "--fillable"])
+    assert full.exit_code == 0 and full.stdout == fillability_markdown()  # the default is unchanged
+    one = cli.invoke(app, ["report", "--fillable", "--table", "retext-t6"])
+    assert one.exit_code == 0, one.output
+    rows = [line for line in one.stdout.splitlines() if line.startswith("| `")]
+    assert len(rows) == 1 and rows[0].startswith("| `retext-t6` ") and rows[0] in full.stdout
+    as_csv = cli.invoke(app, ["report", "--fillable", "--table", "retext-t6", "--format", "csv"])
+    records = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["table"] for r in records] == ["retext-t6"] and int(records[0]["fillable"]) > 0
+    every = list(csv.DictReader(io.StringIO(cli.invoke(app, ["report", "--fillable", "-f", "csv"]).stdout)))
+    assert len(every) == full.stdout.count("\n| `")
+    assert cli.invoke(app, ["report", "--fillable", "--table", "nope"]).exit_code == 2
+    assert cli.invoke(app, ["report", "--fillable", "--format", "latex"]).exit_code == 2
