@@ -127,7 +127,8 @@ def _print_cost_card(cost: dict, settings) -> None:
         styled(
             (
                 f"FLOPs: {cost['flops_per_image']['convention']} ({cost['flops_per_image']['counter']}); "
-                f"timing: {cost['latency_image_b1']['clock']}, median of {settings.iters} after "
+                f"timing: {cost['latency_image_b1']['clock']}, median of {settings.iters} timed calls "
+                f"(latency) / {cost['throughput_image']['iters']} timed batches (throughput) after "
                 f"{settings.warmup} warm-up calls; {how}",
                 "dim",
             )
@@ -159,7 +160,9 @@ def profile_command(
     device: str = typer.Option(None, "--device", help="cpu or cuda[:N]; default: cuda when available."),
     dtype: str = typer.Option(None, "--dtype", help="fp32, fp16 or bf16; default: the method's own."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Batch for the throughput measurement."),
-    iters: int = typer.Option(10, "--iters", min=1, help="Timed calls per measurement."),
+    iters: int = typer.Option(
+        10, "--iters", min=1, help="Timed calls per latency; throughput takes max(3, ITERS // 2) batches."
+    ),
     warmup: int = typer.Option(3, "--warmup", min=0, help="Untimed calls before timing."),
     test_images: int = typer.Option(
         0, "--test-images", "--images", min=0, help="Images of a test set to time (CUHK-PEDES: 3,074)."

@@ -82,7 +82,9 @@ def complexity_command(
     device: str = typer.Option(None, "--device", help="cpu or cuda[:N]; default: cuda when available."),
     dtype: str = typer.Option(None, "--dtype", help="fp32, fp16 or bf16; default: each method's own."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Batch of the timed encodes."),
-    iters: int = typer.Option(5, "--iters", min=1, help="Timed batches per throughput (extrapolation)."),
+    iters: int = typer.Option(
+        5, "--iters", min=1, help="Timed calls per latency; throughput takes max(3, ITERS // 2) batches."
+    ),
     results: Path = typer.Option(
         None, "--results", help="Results folder: add R1/mAP of each method's t2i record on --dataset."
     ),

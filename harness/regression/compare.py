@@ -135,10 +135,11 @@ def _near(key: RecordKey, records: list[Measured]) -> str:
             if getattr(key, name) != getattr(other, name)
         }
         if fields <= _NEAR_FIELDS:
-            near.append((len(fields), "protocol_version" not in fields, m.path, other))
+            parts = set(key.settings.split("+")) ^ set(other.settings.split("+"))
+            near.append((len(fields), len(parts - {""}), "protocol_version" not in fields, m.path, other))
     if not near:
         return ""
-    _, _, path, other = min(near, key=lambda n: (n[0], n[1], n[2]))
+    *_, path, other = min(near, key=lambda n: n[:4])  # fewest fields, then fewest settings parts apart
     what = ", ".join(f"{name} {mine}" for name, mine, _ in other.differences(key))
     wanted = ", ".join(f"{name} {theirs}" for name, _, theirs in other.differences(key))
     return f"not compared with {path}: it has {what}; the entry wants {wanted} (re-run that, or --update)"

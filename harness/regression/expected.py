@@ -101,7 +101,7 @@ def _entry_yaml(e: ExpectedEntry) -> dict[str, Any]:
     out["leg"] = key.leg
     if key.settings:
         out["settings"] = key.settings
-    out["metrics"] = {k: round(float(v), DECIMALS) for k, v in sorted(e.metrics.items())}
+    out["metrics"] = {k: round(float(e.metrics[k]), DECIMALS) for k in _registry_order(e.metrics)}
     return out
 
 
@@ -153,7 +153,7 @@ def load_expected(path: Path) -> Expected:
         if not settings and (m := MASK_LEG.match(leg)):  # schema-1 spelling: cuhk-pedes@mask0.3
             leg, settings = m.group("leg"), f"mask{m.group('ratio')}"
         try:
-            key = RecordKey.parse(e["method"], e["protocol"], leg, version, settings)
+            key = _canonical(RecordKey.parse(e["method"], e["protocol"], leg, version, settings))
         except ValueError as exc:
             raise _fail(path, f"{where}: {exc}") from None
         entry = ExpectedEntry(key, {str(k): float(v) for k, v in metrics.items()})
@@ -173,6 +173,26 @@ def load_expected(path: Path) -> Expected:
     )
 
 
+def _canonical(key: RecordKey) -> RecordKey:
+    """A hand-written entry in the spelling records use: method and protocol aliases resolved through
+    their registries (``hsv`` -> ``hsv-hist``, ``sdl`` -> ``single``; a name no registry knows is
+    kept: it may be a user's method), the settings slug in canonical order and form."""
+    from dataclasses import replace
+
+    from harness.errors import RegistryError
+    from harness.methods.registry import METHODS
+    from harness.protocols.registry import PROTOCOLS
+    from harness.results.identity import canonical_slug
+
+    names = {}
+    for field_name, registry in (("method", METHODS), ("protocol", PROTOCOLS)):
+        try:
+            names[field_name] = registry.canonical(getattr(key, field_name))
+        except RegistryError:
+            names[field_name] = getattr(key, field_name)
+    return replace(key, **names, settings=canonical_slug(key.settings))
+
+
 def parse_tolerances(items: list[str]) -> dict[str, float]:
     """``["R1=0.3", "mAP=1"]`` -> ``{"R1": 0.3, "mAP": 1.0}`` (``--tol`` options)."""
     out: dict[str, float] = {}
@@ -190,6 +210,13 @@ def parse_tolerances(items: list[str]) -> dict[str, float]:
     return out
 
 
+def _registry_order(metrics: dict[str, float]) -> list[str]:
+    """Metric names in the metric registry's order (R1, R5, R10, mAP, ...), unknown names last."""
+    from harness.metrics.registry import order_metrics
+
+    return order_metrics(metrics)
+
+
 def update_expected(expected: Expected, results: list[Measured], *, create: bool = False) -> str:
     """Rewrite ``expected`` from ``results`` (same metrics kept per entry; all headline metrics for a
     new entry) and return the unified diff of the file. Entries with no result are kept as they were.
@@ -199,13 +226,18 @@ def update_expected(expected: Expected, results: list[Measured], *, create: bool
     for m in results:
         key = record_identity(m)
         old = by_key.get(key)
-        names = list(old.metrics) if old else sorted(m.metrics)
+        names = list(old.metrics) if old else _registry_order(m.metrics)
         values = {n: m.metrics[n] for n in names if n in m.metrics}
         for name, value in values.items():
             if not _number(value):  # the record reader refuses these; never write one to the file
                 raise ResultError(f"{m.path}: metrics.{name}: {value!r} is not a finite number")
         by_key[key] = ExpectedEntry(key, values)
     expected.entries = list(by_key.values())
+    if world_of(expected) is None:  # record the synthetic world, so check can refuse another one
+        worlds = {(m.world["scale"], m.world["seed"]) for m in results if m.world is not None}
+        if len(worlds) == 1:
+            [(scale, seed)] = worlds
+            expected.run = {**(expected.run or {}), "world": {"scale": scale, "seed": seed}}
     after = expected.to_yaml()
     write_text_atomic(expected.path, after)
     diff = difflib.unified_diff(

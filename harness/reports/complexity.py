@@ -198,6 +198,16 @@ def _notes(costs: Sequence[dict], dataset: str | None, rows: list[Row], nonrepor
         time_notes.setdefault(_test_set_note(cost), []).append(_label(cost))
     for note, methods in time_notes.items():
         notes.append(note if len(time_notes) == 1 else f"{', '.join(methods)}: {note}")
+    no_text = [
+        _label(c)
+        for c in costs
+        if (c.get("test_set") or {}).get("texts") and not (c.get("throughput_text") or {}).get("items_per_s")
+    ]
+    if no_text:
+        notes.append(
+            f"{', '.join(no_text)}: image-only (no text tower), so no time over a test set with captions: "
+            "'-' (with --texts 0 the time covers the images alone)"
+        )
     by_weights: dict[str, list[str]] = {}
     for cost in costs:
         by_weights.setdefault(cost["weights"], []).append(_label(cost))

@@ -80,6 +80,38 @@ def evaluation_parts(settings: Settings, evaluation: EvaluationInfo) -> list[str
     return parts
 
 
+_SLUG_ORDER = (
+    ("rerank",),
+    ("aqe",),
+    ("flip",),
+    ("fp32", "fp16", "bf16"),
+    ("mask", "unk", "delete"),
+    (),  # a distance / normalisation (any other part)
+    (SPLITS_PREFIX,),
+    ("random-init", "w-"),
+)
+
+
+def canonical_slug(slug: str) -> str:
+    """``slug`` in the canonical form :func:`settings_slug` writes: parts in slug order, and the
+    default re-ranking / AQE parameters written as plain ``rerank`` / ``aqe``
+    (``flip+rerank-20-6-0.3`` -> ``rerank+flip``). How a hand-written expected entry is read."""
+    parts = [p for p in slug.split("+") if p]
+    defaults = {
+        "rerank": "rerank-{}-{}-{:g}".format(*_RERANK_DEFAULT),
+        "aqe": "aqe-{}-{}-{:g}".format(*_AQE_DEFAULT),
+    }
+    parts = [next((short for short, long in defaults.items() if p == long), p) for p in parts]
+
+    def rank(part: str) -> int:
+        for i, prefixes in enumerate(_SLUG_ORDER):
+            if any(part.startswith(prefix) for prefix in prefixes):
+                return i
+        return 5
+
+    return "+".join(sorted(dict.fromkeys(parts), key=rank))
+
+
 def weights_parts(settings: Settings, weights: str) -> list[str]:
     """The slug parts of the weights: ``random-init``, or a checkpoint other than the card's."""
     if weights == "random-init":

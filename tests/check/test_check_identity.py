@@ -123,3 +123,47 @@ def test_printed_spellings_of_an_entry_are_read(tmp_path: Path, three_runs: Path
     path.write_text(head + "protocol: single@v2, protocol_version: 3, leg: m, metrics: {R1: 1}}\n")
     with pytest.raises(ResultError, match=r"printed\.yaml: entries\[0\]: protocol 'single@v2' says ver"):
         load_expected(path)
+
+
+def test_hand_written_entries_are_read_in_the_records_spelling(three_runs: Path, tmp_path: Path, cli) -> None:
+    # aliases (hsv, sdl), settings parts in another order and default parameters spelled out
+    out = _copy(three_runs, tmp_path / "out")
+    expected = tmp_path / "expected.yaml"
+    assert _check(cli, out, expected, "--update").exit_code == 0
+    raw = yaml.safe_load(expected.read_text())
+    assert raw["run"]["world"] == {"scale": "tiny", "seed": 0}  # --update records the world
+    assert list(raw["entries"][0]["metrics"])[:3] == ["R1", "R5", "R10"]  # the registry's order
+    for entry in raw["entries"]:
+        entry["method"], entry["protocol"] = "hsv", "sdl"
+        if entry.get("settings") == "rerank":
+            entry["settings"] = "rerank-20-6-0.3"
+    # the +flip entry written as "flip+rerank" (never run): missing, with the +flip record named
+    for entry in raw["entries"]:
+        if entry.get("settings") == "flip":
+            entry["settings"] = "flip+rerank"
+    expected.write_text(yaml.safe_dump(raw, sort_keys=False))
+    result = _check(cli, out, expected, "--format", "json")
+    rows = json.loads(result.stdout)
+    status = {(r["leg"], r["metric"]): r["status"] for r in rows}
+    assert status[("market1501+rerank", "R1")] == "ok" and status[("market1501", "R1")] == "ok"
+    assert status[("market1501+rerank+flip", "R1")] == "missing"
+    note = next(r["note"] for r in rows if r["leg"] == "market1501+rerank+flip")
+    assert "market1501+flip.json: it has settings flip" in note, note
+
+
+def test_check_prints_plain_lines_when_the_table_does_not_fit(three_runs: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    out = _copy(three_runs, tmp_path / "out")
+    expected = tmp_path / "expected.yaml"
+    cli = CliRunner(env={"COLUMNS": "80"})
+    assert _check(cli, out, expected, "--update").exit_code == 0
+    [flip] = [f for f in read_records(out) if f.key.settings == "flip"]
+    raw = json.loads(flip.path.read_text())
+    raw["metrics"]["mAP"] -= 0.05
+    flip.path.write_text(json.dumps(raw))
+    result = _check(cli, out, expected)
+    assert result.exit_code == 1
+    [line] = [x for x in result.output.splitlines() if x.startswith("regressed")]
+    assert "hsv-hist single market1501+flip mAP: expected" in line and "actual" in line
+    assert "│" not in result.output  # plain lines, not a table squeezed to a character a column

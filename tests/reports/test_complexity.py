@@ -106,3 +106,10 @@ def test_accuracy_comes_from_run_records(paper_runs: PaperRuns) -> None:
     assert got["R1"].path == str(path) and got["R1"].reportable is False  # synthetic data
     assert got["R1"].display_path == path.relative_to(paper_runs.root).as_posix()
     assert t2i_accuracy(load_measured(paper_runs.root), "rstpreid")[TEXT_METHOD]["R1"].path != str(path)
+
+
+def test_image_only_method_says_why_it_has_no_test_set_time() -> None:
+    hsv = load_method("hsv-hist", device="cpu")
+    table = complexity_table([profile_method(hsv, ProfileSettings(**SMALL))])
+    assert _values(table)["hsv-hist"]["Inference time (s)"] is None
+    assert any(n.startswith("hsv-hist: image-only (no text tower)") for n in table.footnotes)
