@@ -186,6 +186,10 @@ def encode_images(
         stats = ExtractStats()
         if missing:
             log.info("cache %s: computing %d of %d chunks", key.digest[:12], len(missing), len(chunks))
+            ranges = entry.ranges(meta)
+            present = sum(stop - start for i, (start, stop) in enumerate(ranges) if chunks[i] is not None)
+            if present:
+                advance_cached(advance, present)  # the progress line still reaches its total
             for chunk in compute_chunks(
                 method, paths, camids, entry, meta, missing, settings, stats, advance
             ):

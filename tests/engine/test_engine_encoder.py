@@ -25,6 +25,19 @@ def _encode(method, manifest, store, role="gallery", chunk_rows=16, progress=Non
     )
 
 
+class _Counts:
+    """A progress callback that tells computed items from items read from the cache."""
+
+    def __init__(self) -> None:
+        self.computed = self.cached_items = 0
+
+    def __call__(self, n: int) -> None:
+        self.computed += n
+
+    def cached(self, n: int) -> None:
+        self.cached_items += n
+
+
 def test_miss_then_hit_returns_identical_embeddings(hsv, market, tmp_path: Path) -> None:
     gallery = market.select("gallery")
     store = EmbeddingStore(tmp_path)
@@ -65,8 +78,13 @@ def test_resume_after_interruption_recomputes_only_missing_chunks(hsv, market, t
         "chunk-000001.safetensors",
     ]
     assert not list(entry.path.glob(".*.tmp"))
-    resumed = _encode(hsv, gallery, store)
+    counts = _Counts()
+    resumed = _encode(hsv, gallery, store, progress=counts)
     assert resumed.status == "partial" and resumed.chunks_computed == 4
+    assert (counts.computed, counts.cached_items) == (len(gallery) - 32, 32)  # reaches its total, rate honest
+    hit = _Counts()
+    assert _encode(hsv, gallery, store, progress=hit).status == "hit"
+    assert (hit.computed, hit.cached_items) == (0, len(gallery))  # a hit is "(cached)", never a speed
     assert resumed.stats.images == len(gallery) - 32  # only the rows of the missing chunks
     assert np.array_equal(resumed.features, extract_image_features(hsv, gallery))
 
