@@ -26,7 +26,6 @@ from harness.cache.store import DEFAULT_CHUNK_ROWS, EmbeddingStore
 from harness.engine.extract import ExtractSettings, ExtractStats, iter_batches
 from harness.engine.shards import encode_entry_sharded
 from harness.errors import DataError
-from harness.pipeline.options import advance_cached
 
 if TYPE_CHECKING:
     from harness.engine.distributed import DistContext
@@ -142,6 +141,12 @@ def _describe(method: MethodAdapter, paths: Sequence[str], settings: ExtractSett
         "torch": torch.__version__,
         "host": platform.node(),
     }
+
+
+def advance_cached(advance: Callable[[int], None], n: int) -> None:
+    """Count ``n`` items read from the cache, not computed: an ``advance`` callback that has a
+    ``cached`` attribute (the CLI's progress) shows "(cached)" for them instead of a speed."""
+    getattr(advance, "cached", advance)(n)
 
 
 def encode_images(

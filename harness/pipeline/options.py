@@ -95,9 +95,3 @@ ProgressHook = Callable[[str, int], Callable[[int], None]]
 def no_progress(description: str, total: int) -> Callable[[int], None]:
     """The silent :data:`ProgressHook`."""
     return lambda n: None
-
-
-def advance_cached(advance: Callable[[int], None], n: int) -> None:
-    """Count ``n`` items read from the cache, not computed: an ``advance`` callback that has a
-    ``cached`` attribute (the CLI's progress) shows "(cached)" for them instead of a speed."""
-    getattr(advance, "cached", advance)(n)

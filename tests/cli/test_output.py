@@ -113,7 +113,7 @@ def test_plain_progress_lines_at_a_steady_rate() -> None:
 
 
 def test_plain_progress_says_cached_instead_of_a_speed_and_counts_captions() -> None:
-    from harness.pipeline.options import advance_cached
+    from harness.engine.encoder import advance_cached
 
     now = [0.0]
     stream = io.StringIO()
