@@ -185,6 +185,14 @@ def _footnotes(src: _Source, info, rank_by: str, used: list[Measured]) -> list[s
             "Measured (this harness, metric fractions x100): "
             + "; ".join(sorted({f"{m.method} on {m.protocol}/{m.leg}: {m.display_path}" for m in used}))
         )
+    timed = [m for m in used if m.profile and m.profile.get("inference_s") is not None]
+    if timed and "inference_time" in set(src.frame["metric"]):
+        notes.append(
+            "Measured inference time: each record's own test set (its gallery images and query "
+            "captions), extrapolated from in-memory throughput on the machine that ran it "
+            "(harness.profiling.test_set; model compute only), not the paper's test set and GPU: "
+            "compare the order of magnitude only."
+        )
     if any(m.nonreportable for m in used):
         reasons = sorted({m.why_not_reportable for m in used if m.nonreportable})
         notes.append(

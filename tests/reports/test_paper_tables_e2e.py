@@ -302,3 +302,10 @@ def test_no_record_lands_in_another_settings_cell(paper_runs: PaperRuns) -> None
         "hsv-hist/single/msmt17+rerank.json",
         "hsv-hist/single/msmt17.json",
     ]
+
+
+def test_measured_inference_time_says_what_it_was_measured_on(paper_runs: PaperRuns) -> None:
+    table = build_table("dgcmia-t3", load_measured(paper_runs.root), allow_nonreportable=True)
+    assert any(n.startswith("Measured inference time: each record's own test set") for n in table.footnotes)
+    other = build_table("dtta-t2", load_measured(paper_runs.root), allow_nonreportable=True)
+    assert not any(n.startswith("Measured inference time") for n in other.footnotes)  # no time column
