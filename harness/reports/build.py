@@ -514,16 +514,28 @@ def _unplaced(
                 block = f", block {groups[r]}" if groups[r] else ""
                 cells[ident] = f"[{' '.join(layout.columns[j].header)}{block}]"
     placed = {id(m) for m in used}
+    protocols = {p for cell in cells for p, _ in cell.runs}
     out = []
+    others: dict[str, int] = {}
     for m in measured:
         if id(m) in placed:
             continue
         if m.identity is None:
             out.append(f"{m.display_path}: no run identity")
             continue
+        if m.identity.protocol not in protocols:  # not a near miss: counted on one line
+            others[m.identity.protocol] = others.get(m.identity.protocol, 0) + 1
+            continue
         where = f"{m.method} {m.identity.protocol}/{m.identity.record_leg or m.identity.leg}"
         out.append(
             f"{where} ({m.display_path}) fills no cell: "
             + explain_miss(m.identity, [(label, cell) for cell, label in cells.items()])
+        )
+    if others:
+        counts = ", ".join(f"{p}: {n}" for p, n in sorted(others.items()))
+        wanted = ", ".join(sorted(protocols)) or "none"
+        out.append(
+            f"{sum(others.values())} records of protocols this table does not use ({counts}; it uses "
+            f"{wanted}): see harness report --fillable for what fills which table"
         )
     return out
