@@ -185,6 +185,13 @@ def _footnotes(src: _Source, info, rank_by: str, used: list[Measured]) -> list[s
             "Measured (this harness, metric fractions x100): "
             + "; ".join(sorted({f"{m.method} on {m.protocol}/{m.leg}: {m.display_path}" for m in used}))
         )
+    from harness.reports.fillability import COST_METRICS
+
+    if any(not m.profile for m in used) and set(COST_METRICS) & set(src.frame["metric"]):
+        notes.append(
+            f"{MISSING} in a measured row's cost columns: its record has no cost block; "
+            "harness run ... --profile fills them."
+        )
     timed = [m for m in used if m.profile and m.profile.get("inference_s") is not None]
     if timed and "inference_time" in set(src.frame["metric"]):
         notes.append(

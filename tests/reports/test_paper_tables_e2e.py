@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -311,3 +312,20 @@ def test_measured_inference_time_says_what_it_was_measured_on(paper_runs: PaperR
     assert any(n.startswith("Measured inference time: each record's own test set") for n in table.footnotes)
     other = build_table("dtta-t2", load_measured(paper_runs.root), allow_nonreportable=True)
     assert not any(n.startswith("Measured inference time") for n in other.footnotes)  # no time column
+
+
+def test_cost_cells_left_empty_say_how_to_fill_them(paper_runs: PaperRuns, tmp_path: Path) -> None:
+    import shutil
+
+    hint = "harness run ... --profile fills them"
+    table = build_table("dgcmia-t3", load_measured(paper_runs.root), allow_nonreportable=True)
+    assert not any(hint in n for n in table.footnotes)  # every measured row there was profiled
+    root = tmp_path / "runs"
+    shutil.copytree(paper_runs.root, root)
+    for path in root.rglob("*.json"):  # the same records without their cost block
+        raw = json.loads(path.read_text())
+        if raw.get("cost"):
+            raw["cost"] = None
+            path.write_text(json.dumps(raw))
+    table = build_table("dgcmia-t3", load_measured(root), allow_nonreportable=True)
+    assert any(hint in n for n in table.footnotes)
