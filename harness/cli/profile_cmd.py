@@ -185,6 +185,9 @@ def profile_command(
         "md, latex, csv (footnotes on stderr) or html.",
     ),
     json_path: Path = typer.Option(None, "--json", help="Also write the cost block(s) as JSON here."),
+    trust_checkpoint: bool = typer.Option(
+        False, "--trust-checkpoint", help="Allow full pickles in --weights checkpoints (can run code)."
+    ),
 ) -> None:
     """Params (image/text towers), FLOPs per image/text, latency at batch 1, throughput at --batch-size
     and the test-set time, per --method; with --format md|latex|csv|html, one complexity table.
@@ -245,6 +248,7 @@ def profile_command(
             device=device,
             random_init=not own_weights,
             dtype=dtype,
+            trust_checkpoint=trust_checkpoint,
         )
         try:
             costs.append(profile_method(adapter, settings))

@@ -90,6 +90,9 @@ def complexity_command(
     ),
     dataset: str = typer.Option("cuhk-pedes", "--dataset", help="Test set of the R1/mAP columns."),
     fmt: str = typer.Option("md", "--format", help="md, latex, csv (footnotes on stderr) or html."),
+    trust_checkpoint: bool = typer.Option(
+        False, "--trust-checkpoint", help="Allow full pickles in --weights checkpoints (can run code)."
+    ),
 ) -> None:
     """Alias of `harness profile --format md --test-texts 6156 --test-images 3074 --input 384x128
     --iters 5 --warmup 2 -m M ...` (seed 004 Table 3: params, FLOPs per image / per text, inference
@@ -118,4 +121,5 @@ def complexity_command(
         dataset=dataset,
         fmt=fmt,
         json_path=None,
+        trust_checkpoint=trust_checkpoint,
     )

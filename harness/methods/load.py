@@ -73,8 +73,8 @@ def load_method(
             f" (expected file: {entry.file}" + (f", from {entry.url})" if entry.url else ")") if entry else ""
         )
         raise CheckpointError(
-            f"method {card.name!r} needs weights{expected}; pass --weights PATH or --weights-dir DIR, "
-            "or --random-init for a non-reportable smoke run"
+            f"method {card.name!r} needs weights{expected}; give its checkpoint with --weights (harness "
+            "run also takes --weights-dir DIR), or --random-init for a non-reportable smoke run"
         )
     model.eval().to(torch_device)
     return MethodAdapter(

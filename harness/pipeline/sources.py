@@ -168,6 +168,13 @@ class ImageQuerySource:
                 f"{len(pool.skipped)} undecodable images were skipped (--on-bad-image skip); metrics are "
                 "over the remaining items, listed in engine.skipped"
             )
+        first = data.eval_sets[0]
+        wanted = self.protocol.evaluation_for(self.leg).trials
+        if test.splits and first.published and len(data.eval_sets) != wanted:
+            notes.append(
+                f"{len(data.eval_sets)} trial(s) from the user's published splits ({first.source}), "
+                f"where the protocol evaluates {wanted}: metrics are the mean over those"
+            )
         return RecordParts(
             n_query=len(data.eval_sets[0].query),
             n_gallery=len(data.eval_sets[0].gallery),

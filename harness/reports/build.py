@@ -185,6 +185,21 @@ def _footnotes(src: _Source, info, rank_by: str, used: list[Measured]) -> list[s
             "Measured (this harness, metric fractions x100): "
             + "; ".join(sorted({f"{m.method} on {m.protocol}/{m.leg}: {m.display_path}" for m in used}))
         )
+    from harness.reports.fillability import COST_METRICS
+
+    if any(not m.profile for m in used) and set(COST_METRICS) & set(src.frame["metric"]):
+        notes.append(
+            f"{MISSING} in a measured row's cost columns: its record has no cost block; "
+            "harness run ... --profile fills them."
+        )
+    timed = [m for m in used if m.profile and m.profile.get("inference_s") is not None]
+    if timed and "inference_time" in set(src.frame["metric"]):
+        notes.append(
+            "Measured inference time: each record's own test set (its gallery images and query "
+            "captions), extrapolated from in-memory throughput on the machine that ran it "
+            "(harness.profiling.test_set; model compute only), not the paper's test set and GPU: "
+            "compare the order of magnitude only."
+        )
     if any(m.nonreportable for m in used):
         reasons = sorted({m.why_not_reportable for m in used if m.nonreportable})
         notes.append(
@@ -506,16 +521,28 @@ def _unplaced(
                 block = f", block {groups[r]}" if groups[r] else ""
                 cells[ident] = f"[{' '.join(layout.columns[j].header)}{block}]"
     placed = {id(m) for m in used}
+    protocols = {p for cell in cells for p, _ in cell.runs}
     out = []
+    others: dict[str, int] = {}
     for m in measured:
         if id(m) in placed:
             continue
         if m.identity is None:
             out.append(f"{m.display_path}: no run identity")
             continue
+        if m.identity.protocol not in protocols:  # not a near miss: counted on one line
+            others[m.identity.protocol] = others.get(m.identity.protocol, 0) + 1
+            continue
         where = f"{m.method} {m.identity.protocol}/{m.identity.record_leg or m.identity.leg}"
         out.append(
             f"{where} ({m.display_path}) fills no cell: "
             + explain_miss(m.identity, [(label, cell) for cell, label in cells.items()])
+        )
+    if others:
+        counts = ", ".join(f"{p}: {n}" for p, n in sorted(others.items()))
+        wanted = ", ".join(sorted(protocols)) or "none"
+        out.append(
+            f"{sum(others.values())} records of protocols this table does not use ({counts}; it uses "
+            f"{wanted}): see harness report --fillable for what fills which table"
         )
     return out

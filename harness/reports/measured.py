@@ -74,7 +74,8 @@ class Measured:
     def why_not_reportable(self) -> str:
         reasons = []
         if not self.reportable:
-            reasons.append("record not reportable (e.g. random-init weights)")
+            random_init = "random-init" in self.settings.split("+")
+            reasons.append("random-init weights" if random_init else "weights marked not reportable")
         if self.synthetic:
             reasons.append("synthetic data")
         return ", ".join(reasons)

@@ -158,3 +158,14 @@ def test_complexity_options_are_checked(cli, tiny_text_cards, tmp_path: Path) ->
     assert fmt.exit_code == 2 and "--format 'table': expected one of md, latex, csv, html" in fmt.output
     dataset = cli.invoke(app, [*CANONICAL, "--format", "md", "--results", str(tmp_path), "--dataset", "cuhk"])
     assert dataset.exit_code == 2 and "--dataset: unknown dataset 'cuhk'" in dataset.output
+
+
+def test_missing_checkpoint_message_names_options_the_command_has(cli) -> None:
+    # a method that needs weights, profiled with its own weights and none given
+    result = cli.invoke(app, ["text", "complexity", "-m", "irra", "--texts", "3", "--images", "2"])
+    assert result.exit_code == 2
+    assert "--weights" in result.output and "--random-init" in result.output
+    commands = (["profile", "-m", "hsv-hist", "--input", "32x16"], ["text", "complexity", "-m", "attr-match"])
+    for args in commands:
+        ok = cli.invoke(app, [*args, "--trust-checkpoint", "--batch-size", "2", "--iters", "1", "--help"])
+        assert ok.exit_code == 0 and "--trust-checkpoint" in ok.output  # both commands take it

@@ -61,6 +61,7 @@ def test_p1_viper_run_reads_the_split_folders_and_names_them(tiny_world: Path, t
     data = record.data["viper"]
     assert data.split_source == f"MetaBIN split folders {world / 'viper'}/split_1a..split_3a"
     assert data.trials == 3
+    assert any(n.startswith("3 trial(s) from the user's published splits") for n in record.notes)
     assert (record.counts.n_query, record.counts.n_gallery) == (
         len(list((folders[0] / "query").iterdir())),
         len(list((folders[0] / "gallery").iterdir())),
