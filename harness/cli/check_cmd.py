@@ -22,7 +22,16 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from harness.cli.console import OutputFormat, err, handle_errors, key_table, out, print_table, styled
+from harness.cli.console import (
+    OutputFormat,
+    err,
+    fits_whole_words,
+    handle_errors,
+    key_table,
+    out,
+    print_table,
+    styled,
+)
 
 STYLE = {"ok": "green", "improved": "cyan", "regressed": "bold red", "missing": "bold red", "new": "yellow"}
 REGRESSION_EXIT = 1
@@ -142,24 +151,24 @@ def _cells(row) -> list[str]:
 
 
 def _print_table(summary, verbose: bool, title: str) -> None:
-    """The rows as a table when it fits the console whole, else as plain lines (a CI log's 80 columns
-    would squeeze the numbers to a character each): ``STATUS method protocol leg metric: expected E,
-    actual A (diff D, tol T)``, names never cut."""
+    """The rows as a table when it fits the console with no word broken, else as plain lines (a CI
+    log's 80 columns would squeeze the numbers to a character each): ``STATUS method protocol leg
+    metric: expected E, actual A (diff D, tol T)``, names never cut."""
     rows = _rows(summary, verbose)
     if not rows:
         return
     cells = [_cells(row) for row in rows]
-    widths = [max(len(c[i]) for c in [COLUMNS, *cells]) for i in range(len(COLUMNS))]
-    if sum(widths) + 3 * len(COLUMNS) + 1 > out.width:
-        out.print(title, highlight=False, soft_wrap=True)
-        for row, c in zip(rows, cells, strict=True):
-            line = f"{c[0]} {c[1]} {c[2]} {c[3]}: expected {c[4]}, actual {c[5]} (diff {c[6]}, tol {c[7]})"
-            out.print(styled((f"{row.status:<9}", STYLE.get(row.status, "")), f" {line}"), soft_wrap=True)
-        return
-    table = key_table(*COLUMNS, keys=3, title=title, widths=widths[:3])  # names are never cut (grep-able)
+    widths = [max(len(c[i]) for c in cells) for i in range(3)]
+    table = key_table(*COLUMNS, keys=3, title=title, widths=widths)  # names are never cut (grep-able)
     for row, row_cells in zip(rows, cells, strict=True):
         table.add_row(*row_cells[:-1], Text(row_cells[-1], style=STYLE.get(row.status, "")))
-    print_table(table)
+    if fits_whole_words(table):
+        print_table(table)
+        return
+    out.print(title, highlight=False, soft_wrap=True)
+    for row, c in zip(rows, cells, strict=True):
+        line = f"{c[0]} {c[1]} {c[2]} {c[3]}: expected {c[4]}, actual {c[5]} (diff {c[6]}, tol {c[7]})"
+        out.print(styled((f"{row.status:<9}", STYLE.get(row.status, "")), f" {line}"), soft_wrap=True)
 
 
 def _render(rows, fmt: OutputFormat) -> str:

@@ -121,14 +121,9 @@ def print_table(table: Table, console: Console | None = None, *, whole_words: bo
     words do not fit, print one plain line per row instead (``key: header value  header value``).
     """
     console = console or out
-    if whole_words:
-        for column in table.columns:
-            if not column.no_wrap:
-                words = [_longest_word(_plain(c)) for c in (column.header, *column.cells)]
-                column.min_width = max(words)
-        if _too_wide(table, console.width):
-            _plain_rows(table, console)
-            return
+    if whole_words and not fits_whole_words(table, console):
+        _plain_rows(table, console)
+        return
     if _too_wide(table, console.width):
         for column in table.columns:
             if not column.no_wrap:
@@ -138,6 +133,17 @@ def print_table(table: Table, console: Console | None = None, *, whole_words: bo
                 if not column.no_wrap:
                     column.min_width = None
     console.print(table)
+
+
+def fits_whole_words(table: Table, console: Console | None = None) -> bool:
+    """Whether ``table`` fits the console's width with no word of any cell broken (it keeps the
+    columns' minimum widths at their longest words). A command that prints its own plain lines when
+    it does not fit asks this; :func:`print_table` with ``whole_words`` does so itself."""
+    for column in table.columns:
+        if not column.no_wrap:
+            words = [_longest_word(_plain(c)) for c in (column.header, *column.cells)]
+            column.min_width = max(words)
+    return not _too_wide(table, (console or out).width)
 
 
 def _too_wide(table: Table, width: int) -> bool:

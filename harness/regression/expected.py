@@ -33,6 +33,7 @@ import yaml
 
 from harness.atomic import write_text_atomic
 from harness.errors import ConfigError, ResultError
+from harness.metrics.registry import order_metrics
 from harness.reports.measured import Measured
 from harness.results.identity import RecordKey
 from harness.results.migrate import MASK_LEG
@@ -101,7 +102,7 @@ def _entry_yaml(e: ExpectedEntry) -> dict[str, Any]:
     out["leg"] = key.leg
     if key.settings:
         out["settings"] = key.settings
-    out["metrics"] = {k: round(float(e.metrics[k]), DECIMALS) for k in _registry_order(e.metrics)}
+    out["metrics"] = {k: round(float(e.metrics[k]), DECIMALS) for k in order_metrics(e.metrics)}
     return out
 
 
@@ -210,13 +211,6 @@ def parse_tolerances(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _registry_order(metrics: dict[str, float]) -> list[str]:
-    """Metric names in the metric registry's order (R1, R5, R10, mAP, ...), unknown names last."""
-    from harness.metrics.registry import order_metrics
-
-    return order_metrics(metrics)
-
-
 def update_expected(expected: Expected, results: list[Measured], *, create: bool = False) -> str:
     """Rewrite ``expected`` from ``results`` (same metrics kept per entry; all headline metrics for a
     new entry) and return the unified diff of the file. Entries with no result are kept as they were.
@@ -226,7 +220,7 @@ def update_expected(expected: Expected, results: list[Measured], *, create: bool
     for m in results:
         key = record_identity(m)
         old = by_key.get(key)
-        names = list(old.metrics) if old else _registry_order(m.metrics)
+        names = list(old.metrics) if old else order_metrics(m.metrics)
         values = {n: m.metrics[n] for n in names if n in m.metrics}
         for name, value in values.items():
             if not _number(value):  # the record reader refuses these; never write one to the file
